@@ -1,0 +1,69 @@
+/** Small byte helpers shared by every layer. Uint8Array everywhere, never Buffer in APIs. */
+
+export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const part of parts) length += part.length;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Lexicographic order of unsigned bytes, the order LevelDB keeps keys in. */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const d = a[i]! - b[i]!;
+    if (d !== 0) return d;
+  }
+  return a.length - b.length;
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+export function bytesToHex(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i++) out += HEX[bytes[i]!];
+  return out;
+}
+
+export function hexToBytes(hex: string): Uint8Array {
+  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) {
+    throw new TypeError(`not a hex string of whole bytes: ${hex.length > 40 ? hex.slice(0, 40) + '…' : hex}`);
+  }
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+export function utf8ToBytes(text: string): Uint8Array {
+  return encoder.encode(text);
+}
+
+export function bytesToUtf8(bytes: Uint8Array): string {
+  return decoder.decode(bytes);
+}
+
+/** Big-endian unsigned 64-bit, the key encoding that sorts numerically. */
+export function u64ToBytes(value: bigint): Uint8Array {
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setBigUint64(0, value);
+  return out;
+}
+
+export function bytesToU64(bytes: Uint8Array): bigint {
+  if (bytes.length !== 8) throw new TypeError(`expected 8 bytes for a u64, got ${bytes.length}`);
+  return new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0);
+}

@@ -1,0 +1,39 @@
+import { CryptoSuite as CryptoSuiteId } from '../gen/tongbao/v1/crypto_pb.js';
+import { ed25519 } from './ed25519.js';
+import type { Suite, SuiteName } from './suite.js';
+
+export type { Suite, KeyPair, SuiteName } from './suite.js';
+
+const SUITES: Readonly<Record<SuiteName, Suite | undefined>> = {
+  ed25519,
+  sm2: undefined,
+};
+
+export function getSuite(name: SuiteName): Suite {
+  const suite = SUITES[name];
+  if (suite === undefined) throw new TypeError(`crypto suite ${name} is not available`);
+  return suite;
+}
+
+export function suiteNameFromId(id: CryptoSuiteId): SuiteName {
+  switch (id) {
+    case CryptoSuiteId.ED25519:
+      return 'ed25519';
+    case CryptoSuiteId.SM2:
+      return 'sm2';
+    default:
+      throw new TypeError(`unknown crypto suite id ${id}`);
+  }
+}
+
+export function suiteIdFromName(name: SuiteName): CryptoSuiteId {
+  return name === 'ed25519' ? CryptoSuiteId.ED25519 : CryptoSuiteId.SM2;
+}
+
+/**
+ * The consensus-critical signature check, exactly one implementation per suite. Every
+ * node and every audit calls this and nothing else.
+ */
+export function verify(suite: SuiteName, publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  return getSuite(suite).verify(publicKey, message, signature);
+}

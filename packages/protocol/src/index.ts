@@ -1,0 +1,16 @@
+export * from './assert.js';
+export * from './bytes.js';
+export * from './errors.js';
+export * from './encoding.js';
+export * from './crypto/index.js';
+export * from './merkle/index.js';
+export * from './state.js';
+export * from './transaction.js';
+export * from './gen/tongbao/v1/block_pb.js';
+export * from './gen/tongbao/v1/crypto_pb.js';
+export * from './gen/tongbao/v1/currency_pb.js';
+export * from './gen/tongbao/v1/genesis_pb.js';
+export * from './gen/tongbao/v1/governance_pb.js';
+export * from './gen/tongbao/v1/receipt_pb.js';
+export * from './gen/tongbao/v1/transaction_pb.js';
+export { create, clone, equals, toJson, fromJson } from '@bufbuild/protobuf';

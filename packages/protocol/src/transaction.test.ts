@@ -1,0 +1,73 @@
+// Checks the transaction envelope: signing bytes bind the chain and the body, a
+// signature verifies only on its own chain, and tampered or non-canonical bytes fail
+// with stable codes.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { create, toBinary } from '@bufbuild/protobuf';
+import { CommandSchema, TransactionSchema } from './gen/tongbao/v1/transaction_pb.js';
+import { getSuite } from './crypto/index.js';
+import { signTransaction, verifyTransaction, decodeTransaction } from './transaction.js';
+import { TongbaoError } from './errors.js';
+import { bytesToHex, concatBytes } from './bytes.js';
+
+const suite = getSuite('ed25519');
+const keys = suite.generateKeyPair(new Uint8Array(32).fill(7));
+const command = create(CommandSchema, { kind: { case: 'distribute', value: { walletId: 'alice', amount: 500n } } });
+
+function sign(chainId = 'tongbao-test', nonce = 0n) {
+  return signTransaction('ed25519', chainId, keys.secretKey, { sender: keys.publicKey, nonce, command });
+}
+
+function codeOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof TongbaoError) return error.code;
+    throw error;
+  }
+  return 'NO_ERROR';
+}
+
+test('a signed transaction verifies and keeps its fields', () => {
+  const verified = verifyTransaction('ed25519', 'tongbao-test', sign());
+  assert.equal(verified.nonce, 0n);
+  assert.equal(bytesToHex(verified.sender), bytesToHex(keys.publicKey));
+  assert.equal(verified.command.kind.case, 'distribute');
+  assert.equal(verified.id.length, 32);
+});
+
+test('the id is the same for the same body and differs with the nonce', () => {
+  const a = verifyTransaction('ed25519', 'tongbao-test', sign()).id;
+  const b = verifyTransaction('ed25519', 'tongbao-test', sign()).id;
+  const c = verifyTransaction('ed25519', 'tongbao-test', sign('tongbao-test', 1n)).id;
+  assert.equal(bytesToHex(a), bytesToHex(b));
+  assert.notEqual(bytesToHex(a), bytesToHex(c));
+});
+
+test('a transaction for another chain is rejected as WRONG_CHAIN', () => {
+  assert.equal(codeOf(() => verifyTransaction('ed25519', 'tongbao-main', sign())), 'WRONG_CHAIN');
+});
+
+test('a signature made for another chain does not verify after relabelling the chain', () => {
+  // This chain's transaction carrying the signature made for the same body on another chain.
+  const foreign = decodeTransaction(sign('tongbao-other'));
+  const relabelled = signTransaction('ed25519', 'tongbao-test', keys.secretKey, { sender: keys.publicKey, nonce: 0n, command });
+  const tx = decodeTransaction(relabelled);
+  tx.signature = foreign.signature;
+  assert.equal(codeOf(() => verifyTransaction('ed25519', 'tongbao-test', toBinary(TransactionSchema, tx))), 'BAD_SIGNATURE');
+});
+
+test('flipping any byte of the signature fails verification', () => {
+  const bytes = sign();
+  const flipped = bytes.slice();
+  flipped[flipped.length - 1]! ^= 1;
+  assert.equal(codeOf(() => verifyTransaction('ed25519', 'tongbao-test', flipped)), 'BAD_SIGNATURE');
+});
+
+test('trailing bytes and garbage are rejected with decode codes', () => {
+  const bytes = sign();
+  // An extra unknown field (number 15, varint 0) is well-formed protobuf but not canonical.
+  assert.equal(codeOf(() => verifyTransaction('ed25519', 'tongbao-test', concatBytes(bytes, Uint8Array.of(0x78, 0x00)))), 'NON_CANONICAL_ENCODING');
+  assert.equal(codeOf(() => verifyTransaction('ed25519', 'tongbao-test', Uint8Array.of(0xff, 0xff, 0xff))), 'MALFORMED_ENCODING');
+  assert.equal(codeOf(() => verifyTransaction('ed25519', 'tongbao-test', new Uint8Array(70_000))), 'OVERSIZED');
+});

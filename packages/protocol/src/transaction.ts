@@ -1,0 +1,119 @@
+import { create } from '@bufbuild/protobuf';
+import { concatBytes, utf8ToBytes } from './bytes.js';
+import { getSuite, type SuiteName } from './crypto/index.js';
+import { decodeCanonical, encode } from './encoding.js';
+import { TransactionError } from './errors.js';
+import {
+  TransactionBodySchema,
+  TransactionSchema,
+  type Command,
+  type Transaction,
+  type TransactionBody,
+} from './gen/tongbao/v1/transaction_pb.js';
+
+/** Separates transaction signatures from every other kind of signed message. */
+export const TRANSACTION_DOMAIN_TAG = utf8ToBytes('tongbao/tx/v1\u0000');
+
+/** Hard ceiling on one encoded transaction; chains may configure a lower one. */
+export const TRANSACTION_BYTES_MAX = 64 * 1024;
+
+export const CHAIN_ID_BYTES_MAX = 64;
+
+/** domain tag ‖ u8 length of chain id ‖ chain id ‖ encode(body) */
+export function transactionSigningBytes(chainId: string, body: TransactionBody): Uint8Array {
+  const chain = utf8ToBytes(chainId);
+  if (chain.length === 0 || chain.length > CHAIN_ID_BYTES_MAX) {
+    throw new TypeError(`a chain id is 1..${CHAIN_ID_BYTES_MAX} bytes, got ${chain.length}`);
+  }
+  return concatBytes(TRANSACTION_DOMAIN_TAG, Uint8Array.of(chain.length), chain, encode(TransactionBodySchema, body));
+}
+
+/** A transaction whose encoding, chain and signature have been checked. */
+export interface VerifiedTransaction {
+  /** hash(signing bytes): one id per signed body, whatever the signature bytes. */
+  readonly id: Uint8Array;
+  /** The encoded Transaction exactly as received. */
+  readonly bytes: Uint8Array;
+  readonly sender: Uint8Array;
+  readonly nonce: bigint;
+  readonly command: Command;
+}
+
+export interface UnsignedTransaction {
+  readonly sender: Uint8Array;
+  readonly nonce: bigint;
+  readonly command: Command;
+}
+
+/** Builds, signs and encodes a transaction. */
+export function signTransaction(
+  suite: SuiteName,
+  chainId: string,
+  secretKey: Uint8Array,
+  unsigned: UnsignedTransaction,
+): Uint8Array {
+  const body = create(TransactionBodySchema, {
+    sender: unsigned.sender,
+    nonce: unsigned.nonce,
+    command: unsigned.command,
+  });
+  const signature = getSuite(suite).sign(secretKey, transactionSigningBytes(chainId, body));
+  return encode(TransactionSchema, create(TransactionSchema, { chainId, body, signature }));
+}
+
+/** Decodes without checking the signature (the caller has, or will). */
+export function decodeTransaction(bytes: Uint8Array, maxBytes = TRANSACTION_BYTES_MAX): Transaction {
+  return decodeCanonical(TransactionSchema, bytes, maxBytes);
+}
+
+/**
+ * Checks everything about a transaction that does not depend on state: canonical
+ * encoding, size, chain, shape and signature. Throws DecodeError or TransactionError.
+ */
+export function verifyTransaction(
+  suite: SuiteName,
+  chainId: string,
+  bytes: Uint8Array,
+  maxBytes = TRANSACTION_BYTES_MAX,
+): VerifiedTransaction {
+  const tx = decodeTransaction(bytes, maxBytes);
+  const body = checkTransactionShape(suite, chainId, tx);
+  const signingBytes = transactionSigningBytes(chainId, body);
+  const crypto = getSuite(suite);
+  if (!crypto.verify(body.sender, signingBytes, tx.signature)) {
+    throw new TransactionError('BAD_SIGNATURE', 'the signature does not verify for this sender, chain and body; sign the exact body with the sender key');
+  }
+  return { id: crypto.hash(signingBytes), bytes, sender: body.sender, nonce: body.nonce, command: body.command! };
+}
+
+/**
+ * The same as verifyTransaction but trusting the signature, for transactions verified
+ * once already (by the mempool, or in a block whose signatures were checked on entry).
+ */
+export function decodeVerifiedTransaction(suite: SuiteName, chainId: string, bytes: Uint8Array): VerifiedTransaction {
+  const tx = decodeTransaction(bytes, Number.MAX_SAFE_INTEGER);
+  const body = checkTransactionShape(suite, chainId, tx);
+  const id = getSuite(suite).hash(transactionSigningBytes(chainId, body));
+  return { id, bytes, sender: body.sender, nonce: body.nonce, command: body.command! };
+}
+
+function checkTransactionShape(suite: SuiteName, chainId: string, tx: Transaction): TransactionBody {
+  if (tx.chainId !== chainId) {
+    throw new TransactionError('WRONG_CHAIN', `transaction is for chain "${tx.chainId}" but this is chain "${chainId}"`, {
+      details: { expected: chainId, actual: tx.chainId },
+    });
+  }
+  const body = tx.body;
+  if (body === undefined) throw new TransactionError('MISSING_FIELD', 'transaction has no body');
+  if (body.command === undefined || body.command.kind.case === undefined) {
+    throw new TransactionError('MISSING_FIELD', 'transaction body has no command');
+  }
+  const crypto = getSuite(suite);
+  if (body.sender.length !== crypto.publicKeyBytes) {
+    throw new TransactionError(
+      'BAD_PUBLIC_KEY',
+      `sender public key is ${body.sender.length} bytes; a ${suite} public key is ${crypto.publicKeyBytes} bytes`,
+    );
+  }
+  return body;
+}
