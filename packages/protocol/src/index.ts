@@ -1,4 +1,5 @@
 export * from './assert.js';
+export * from './block.js';
 export * from './bytes.js';
 export * from './errors.js';
 export * from './encoding.js';
