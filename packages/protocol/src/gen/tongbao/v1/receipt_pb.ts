@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tongbao/v1/receipt.proto.
  */
 export const file_tongbao_v1_receipt: GenFile = /*@__PURE__*/
-  fileDesc("Chh0b25nYmFvL3YxL3JlY2VpcHQucHJvdG8SCnRvbmdiYW8udjEibAoIVHJhbnNmZXISJgoEa2luZBgBIAEoDjIYLnRvbmdiYW8udjEuVHJhbnNmZXJLaW5kEhQKDGZyb21fYWNjb3VudBgCIAEoCRISCgp0b19hY2NvdW50GAMgASgJEg4KBmFtb3VudBgEIAEoBCJ3ChNCYW5rQ3JlZGl0UmVxdWVzdGVkEhMKC29wZXJhdG9yX2lkGAEgASgJEhEKCXdhbGxldF9pZBgCIAEoCRIOCgZhbW91bnQYAyABKAQSKAoGcmVhc29uGAQgASgOMhgudG9uZ2Jhby52MS5UcmFuc2ZlcktpbmQiewoFRXZlbnQSKAoIdHJhbnNmZXIYASABKAsyFC50b25nYmFvLnYxLlRyYW5zZmVySAASQAoVYmFua19jcmVkaXRfcmVxdWVzdGVkGAIgASgLMh8udG9uZ2Jhby52MS5CYW5rQ3JlZGl0UmVxdWVzdGVkSABCBgoEa2luZCJyCgdSZWNlaXB0EhYKDnRyYW5zYWN0aW9uX2lkGAEgASgMEgwKBGNvZGUYAiABKA0SDQoFZXJyb3IYAyABKAkSDwoHbWVzc2FnZRgEIAEoCRIhCgZldmVudHMYBSADKAsyES50b25nYmFvLnYxLkV2ZW50KuIBCgxUcmFuc2ZlcktpbmQSHQoZVFJBTlNGRVJfS0lORF9VTlNQRUNJRklFRBAAEhcKE1RSQU5TRkVSX0tJTkRfSVNTVUUQARIYChRUUkFOU0ZFUl9LSU5EX1JFREVFTRACEhwKGFRSQU5TRkVSX0tJTkRfRElTVFJJQlVURRADEhkKFVRSQU5TRkVSX0tJTkRfQ09MTEVDVBAEEhUKEVRSQU5TRkVSX0tJTkRfUEFZEAUSFwoTVFJBTlNGRVJfS0lORF9TV0VFUBAGEhcKE1RSQU5TRkVSX0tJTkRfQ0xPU0UQB2IGcHJvdG8z");
+  fileDesc("Chh0b25nYmFvL3YxL3JlY2VpcHQucHJvdG8SCnRvbmdiYW8udjEibAoIVHJhbnNmZXISJgoEa2luZBgBIAEoDjIYLnRvbmdiYW8udjEuVHJhbnNmZXJLaW5kEhQKDGZyb21fYWNjb3VudBgCIAEoCRISCgp0b19hY2NvdW50GAMgASgJEg4KBmFtb3VudBgEIAEoBCJ3ChNCYW5rQ3JlZGl0UmVxdWVzdGVkEhMKC29wZXJhdG9yX2lkGAEgASgJEhEKCXdhbGxldF9pZBgCIAEoCRIOCgZhbW91bnQYAyABKAQSKAoGcmVhc29uGAQgASgOMhgudG9uZ2Jhby52MS5UcmFuc2ZlcktpbmQiZQoRTGFyZ2VWYWx1ZVBheW1lbnQSEgoKcGF5bWVudF9pZBgBIAEoCRIWCg5mcm9tX3dhbGxldF9pZBgCIAEoCRIUCgx0b193YWxsZXRfaWQYAyABKAkSDgoGYW1vdW50GAQgASgEIrkBCgVFdmVudBIoCgh0cmFuc2ZlchgBIAEoCzIULnRvbmdiYW8udjEuVHJhbnNmZXJIABJAChViYW5rX2NyZWRpdF9yZXF1ZXN0ZWQYAiABKAsyHy50b25nYmFvLnYxLkJhbmtDcmVkaXRSZXF1ZXN0ZWRIABI8ChNsYXJnZV92YWx1ZV9wYXltZW50GAMgASgLMh0udG9uZ2Jhby52MS5MYXJnZVZhbHVlUGF5bWVudEgAQgYKBGtpbmQicgoHUmVjZWlwdBIWCg50cmFuc2FjdGlvbl9pZBgBIAEoDBIMCgRjb2RlGAIgASgNEg0KBWVycm9yGAMgASgJEg8KB21lc3NhZ2UYBCABKAkSIQoGZXZlbnRzGAUgAygLMhEudG9uZ2Jhby52MS5FdmVudCriAQoMVHJhbnNmZXJLaW5kEh0KGVRSQU5TRkVSX0tJTkRfVU5TUEVDSUZJRUQQABIXChNUUkFOU0ZFUl9LSU5EX0lTU1VFEAESGAoUVFJBTlNGRVJfS0lORF9SRURFRU0QAhIcChhUUkFOU0ZFUl9LSU5EX0RJU1RSSUJVVEUQAxIZChVUUkFOU0ZFUl9LSU5EX0NPTExFQ1QQBBIVChFUUkFOU0ZFUl9LSU5EX1BBWRAFEhcKE1RSQU5TRkVSX0tJTkRfU1dFRVAQBhIXChNUUkFOU0ZFUl9LSU5EX0NMT1NFEAdiBnByb3RvMw");
 
 /**
  * One double-entry movement: `from_account` debited, `to_account` credited.
@@ -81,6 +81,40 @@ export const BankCreditRequestedSchema: GenMessage<BankCreditRequested> = /*@__P
   messageDesc(file_tongbao_v1_receipt, 1);
 
 /**
+ * A payment at or above the chain's large-value threshold, reported to the regulator.
+ *
+ * @generated from message tongbao.v1.LargeValuePayment
+ */
+export type LargeValuePayment = Message<"tongbao.v1.LargeValuePayment"> & {
+  /**
+   * @generated from field: string payment_id = 1;
+   */
+  paymentId: string;
+
+  /**
+   * @generated from field: string from_wallet_id = 2;
+   */
+  fromWalletId: string;
+
+  /**
+   * @generated from field: string to_wallet_id = 3;
+   */
+  toWalletId: string;
+
+  /**
+   * @generated from field: uint64 amount = 4;
+   */
+  amount: bigint;
+};
+
+/**
+ * Describes the message tongbao.v1.LargeValuePayment.
+ * Use `create(LargeValuePaymentSchema)` to create a new message.
+ */
+export const LargeValuePaymentSchema: GenMessage<LargeValuePayment> = /*@__PURE__*/
+  messageDesc(file_tongbao_v1_receipt, 2);
+
+/**
  * @generated from message tongbao.v1.Event
  */
 export type Event = Message<"tongbao.v1.Event"> & {
@@ -99,6 +133,12 @@ export type Event = Message<"tongbao.v1.Event"> & {
      */
     value: BankCreditRequested;
     case: "bankCreditRequested";
+  } | {
+    /**
+     * @generated from field: tongbao.v1.LargeValuePayment large_value_payment = 3;
+     */
+    value: LargeValuePayment;
+    case: "largeValuePayment";
   } | { case: undefined; value?: undefined };
 };
 
@@ -107,7 +147,7 @@ export type Event = Message<"tongbao.v1.Event"> & {
  * Use `create(EventSchema)` to create a new message.
  */
 export const EventSchema: GenMessage<Event> = /*@__PURE__*/
-  messageDesc(file_tongbao_v1_receipt, 2);
+  messageDesc(file_tongbao_v1_receipt, 3);
 
 /**
  * The outcome of one transaction. `code` 0 is success; every other code is a stable
@@ -152,7 +192,7 @@ export type Receipt = Message<"tongbao.v1.Receipt"> & {
  * Use `create(ReceiptSchema)` to create a new message.
  */
 export const ReceiptSchema: GenMessage<Receipt> = /*@__PURE__*/
-  messageDesc(file_tongbao_v1_receipt, 3);
+  messageDesc(file_tongbao_v1_receipt, 4);
 
 /**
  * Why money moved. Stable forever: stored in receipts, which are consensus state.
