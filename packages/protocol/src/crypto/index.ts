@@ -1,12 +1,23 @@
 import { CryptoSuite as CryptoSuiteId } from '../gen/tongbao/v1/crypto_pb.js';
 import { ed25519 } from './ed25519.js';
+import { sm2 } from './sm2.js';
 import type { Suite, SuiteName } from './suite.js';
 
 export type { Suite, KeyPair, SuiteName } from './suite.js';
+export { sm3, sm2VerifyWithUserId, SM2_PUBLIC_KEY_CACHE_COUNT_MAX } from './sm2.js';
+export {
+  SM2_DEFAULT_USER_ID,
+  sm2PrepareKey,
+  sm2VerifyPrepared,
+  sm2VerifyPortable,
+  sm2UserHash,
+  type Sm2PreparedKey,
+} from './sm2-portable.js';
+export { sm3Portable } from './sm3-portable.js';
 
-const SUITES: Readonly<Record<SuiteName, Suite | undefined>> = {
+const SUITES: Readonly<Record<SuiteName, Suite>> = {
   ed25519,
-  sm2: undefined,
+  sm2,
 };
 
 export function getSuite(name: SuiteName): Suite {
