@@ -1,0 +1,58 @@
+import { bytesToHex, utf8ToBytes } from '@tongbao/protocol';
+
+/**
+ * State keys are readable ASCII paths, "<record kind>/<id>[/<id>]". Every id placed in
+ * a key is an identifier of [A-Za-z0-9._@-] (checked before any key is built), so "/"
+ * and ":" never occur inside an id and no two records can share a key. Keys sort as
+ * bytes, so one record kind is one contiguous range — storage can enumerate or prove it.
+ */
+
+export const CONFIG_PATH = 'config';
+export const ORGANIZATION_PREFIX = 'org/';
+export const SIGNER_PREFIX = 'signer/';
+export const ACCOUNT_PREFIX = 'account/';
+export const WALLET_PREFIX = 'wallet/';
+export const ISSUANCE_REQUEST_PREFIX = 'issuance-request/';
+export const QUOTA_PREFIX = 'quota/';
+export const PAYMENT_PREFIX = 'payment/';
+
+/** The key prefix of every account record, for auditors that enumerate all balances. */
+export const ACCOUNT_KEY_PREFIX: Uint8Array = utf8ToBytes(ACCOUNT_PREFIX);
+
+/** The central bank's issuance account: its negative balance is the money supply. */
+export const ISSUANCE_ACCOUNT_ID = 'issuance';
+
+export function vaultAccountId(operatorId: string): string {
+  return `vault:${operatorId}`;
+}
+
+export function walletAccountId(walletId: string): string {
+  return `wallet:${walletId}`;
+}
+
+export const organizationPath = (organizationId: string): string => ORGANIZATION_PREFIX + organizationId;
+export const signerPath = (publicKey: Uint8Array): string => SIGNER_PREFIX + bytesToHex(publicKey);
+export const accountPath = (accountId: string): string => ACCOUNT_PREFIX + accountId;
+export const walletPath = (walletId: string): string => WALLET_PREFIX + walletId;
+export const issuanceRequestPath = (operatorId: string, requestId: string): string =>
+  `${ISSUANCE_REQUEST_PREFIX}${operatorId}/${requestId}`;
+export const quotaPath = (operatorId: string): string => QUOTA_PREFIX + operatorId;
+export const paymentPath = (payerWalletId: string, paymentId: string): string => `${PAYMENT_PREFIX}${payerWalletId}/${paymentId}`;
+
+/** The bytes of a path, as storage keys it. */
+export function stateKey(path: string): Uint8Array {
+  return utf8ToBytes(path);
+}
+
+// Key builders in bytes, for callers (API, storage proofs) that ask storage directly.
+export const configKey = (): Uint8Array => stateKey(CONFIG_PATH);
+export const organizationKey = (organizationId: string): Uint8Array => stateKey(organizationPath(organizationId));
+export const signerKey = (publicKey: Uint8Array): Uint8Array => stateKey(signerPath(publicKey));
+export const accountKey = (accountId: string): Uint8Array => stateKey(accountPath(accountId));
+export const walletKey = (walletId: string): Uint8Array => stateKey(walletPath(walletId));
+export const walletAccountKey = (walletId: string): Uint8Array => accountKey(walletAccountId(walletId));
+export const vaultAccountKey = (operatorId: string): Uint8Array => accountKey(vaultAccountId(operatorId));
+export const issuanceRequestKey = (operatorId: string, requestId: string): Uint8Array =>
+  stateKey(issuanceRequestPath(operatorId, requestId));
+export const quotaKey = (operatorId: string): Uint8Array => stateKey(quotaPath(operatorId));
+export const paymentKey = (payerWalletId: string, paymentId: string): Uint8Array => stateKey(paymentPath(payerWalletId, paymentId));

@@ -1,0 +1,79 @@
+import {
+  AccountKind,
+  AccountSchema,
+  assert,
+  BankCreditRequestedSchema,
+  create,
+  EventSchema,
+  TransferSchema,
+  type Account,
+  type TransferKind,
+} from '@tongbao/protocol';
+import { accountPath } from '../../keys.js';
+import { reject, type Rejection } from '../../result-codes.js';
+import type { RecordReader } from '../../state-overlay.js';
+import { formatYuan } from '../../format.js';
+import type { CommandContext } from '../context.js';
+import { accountStore } from './store.js';
+import { I64_MAX, I64_MIN } from './limits.js';
+
+export function loadAccount(state: RecordReader, accountId: string): Account | undefined {
+  return state.get(accountStore, accountPath(accountId));
+}
+
+/** The balance of an account, 0 for one never written. */
+export function balanceOf(state: RecordReader, accountId: string): bigint {
+  return loadAccount(state, accountId)?.balance ?? 0n;
+}
+
+/**
+ * The one way money moves: debit `fromId`, credit `toId`, record the Transfer event.
+ * Only the issuance account may go negative; no balance may leave the signed 64-bit
+ * range. Both accounts must exist (callers create wallet and vault accounts when they
+ * create the wallet or the operator); their absence is a bug, not a user error.
+ */
+export function transfer(ctx: CommandContext, kind: TransferKind, fromId: string, toId: string, amount: bigint): Rejection | undefined {
+  const from = loadAccount(ctx.state, fromId);
+  const to = loadAccount(ctx.state, toId);
+  assert(from !== undefined && to !== undefined, `transfer between existing accounts, not ${fromId} → ${toId}`);
+  const fromBalance = from.balance - amount;
+  if (from.kind === AccountKind.ISSUANCE) {
+    if (fromBalance < I64_MIN) {
+      return reject('AMOUNT_OVERFLOW', `issuing ${formatYuan(amount)} would take the money supply beyond the 64-bit range`);
+    }
+  } else if (fromBalance < 0n) {
+    return reject(
+      'INSUFFICIENT_FUNDS',
+      `${fromId} holds ${formatYuan(from.balance)}, less than the ${formatYuan(amount)} to move`,
+    );
+  }
+  const toBalance = to.balance + amount;
+  if (toBalance > I64_MAX) {
+    return reject('AMOUNT_OVERFLOW', `crediting ${formatYuan(amount)} would take ${toId} beyond the 64-bit balance range`);
+  }
+  ctx.state.set(accountStore, accountPath(fromId), { ...from, balance: fromBalance });
+  ctx.state.set(accountStore, accountPath(toId), { ...to, balance: toBalance });
+  ctx.events.push(
+    create(EventSchema, {
+      kind: { case: 'transfer', value: create(TransferSchema, { kind, fromAccount: fromId, toAccount: toId, amount }) },
+    }),
+  );
+  return undefined;
+}
+
+/** Tells the operator to credit the customer's linked bank account off-chain. */
+export function requestBankCredit(ctx: CommandContext, operatorId: string, walletId: string, amount: bigint, reason: TransferKind): void {
+  ctx.events.push(
+    create(EventSchema, {
+      kind: {
+        case: 'bankCreditRequested',
+        value: create(BankCreditRequestedSchema, { operatorId, walletId, amount, reason }),
+      },
+    }),
+  );
+}
+
+/** A fresh account record with a zero balance. */
+export function newAccount(id: string, kind: AccountKind, operatorId: string): Account {
+  return create(AccountSchema, { id, kind, operatorId });
+}
