@@ -40,6 +40,11 @@ export const ed25519: Suite = {
     return new Uint8Array(signature);
   },
   verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+    // Callers decode keys and signatures from untrusted bytes; a wrong type is a bad
+    // signature, not a reason to throw inside consensus.
+    if (!(publicKey instanceof Uint8Array) || !(message instanceof Uint8Array) || !(signature instanceof Uint8Array)) {
+      return false;
+    }
     if (publicKey.length !== PUBLIC_KEY_BYTES || signature.length !== SIGNATURE_BYTES) return false;
     return sodium.crypto_sign_verify_detached(asBuffer(signature), asBuffer(message), asBuffer(publicKey));
   },
