@@ -1,0 +1,106 @@
+import { u64ToBytes } from '@tongbao/protocol';
+
+/**
+ * The key layout of a chain store: one ASCII letter names the record kind, then
+ * fixed-width big-endian numbers so that keys sort in height order. The README has the
+ * table; change it there too.
+ */
+export const PREFIX = {
+  /** m ‖ name: singletons (head, genesis, format). */
+  meta: 0x6d,
+  /** B ‖ height u64: encoded BlockHeader. */
+  header: 0x42,
+  /** T ‖ height u64 ‖ index u32: encoded Transaction, as in the block. */
+  transaction: 0x54,
+  /** R ‖ height u64 ‖ index u32: encoded Receipt. */
+  receipt: 0x52,
+  /** H ‖ block hash: height u64. */
+  blockHash: 0x48,
+  /** X ‖ transaction id: height u64 ‖ index u32. */
+  transactionIndex: 0x58,
+  /** v ‖ state key: state value. */
+  value: 0x76,
+  /** n ‖ depth u16 ‖ path prefix: sparse Merkle tree node record. */
+  node: 0x6e,
+} as const;
+
+const encoder = new TextEncoder();
+
+function metaKey(name: string): Uint8Array {
+  const text = encoder.encode(name);
+  const key = new Uint8Array(1 + text.length);
+  key[0] = PREFIX.meta;
+  key.set(text, 1);
+  return key;
+}
+
+/** Height ‖ hash of the last committed block. Absent until block 1. */
+export const HEAD_KEY = metaKey('head');
+/** The encoded Genesis. Its presence means genesis was committed. */
+export const GENESIS_KEY = metaKey('genesis');
+/** The state root right after genesis, checked on open while there is no block yet. */
+export const GENESIS_STATE_ROOT_KEY = metaKey('genesis-state-root');
+/** u32 layout version of this store, so a future layout can refuse or migrate an old one. */
+export const FORMAT_KEY = metaKey('format');
+export const FORMAT_VERSION = 1;
+
+function withPrefix(prefix: number, body: Uint8Array): Uint8Array {
+  const key = new Uint8Array(1 + body.length);
+  key[0] = prefix;
+  key.set(body, 1);
+  return key;
+}
+
+export function u32ToBytes(value: number): Uint8Array {
+  const out = new Uint8Array(4);
+  new DataView(out.buffer).setUint32(0, value);
+  return out;
+}
+
+export function bytesToU32(bytes: Uint8Array, offset = 0): number {
+  return new DataView(bytes.buffer, bytes.byteOffset + offset, 4).getUint32(0);
+}
+
+function heightIndexKey(prefix: number, height: bigint, index: number): Uint8Array {
+  const key = new Uint8Array(13);
+  key[0] = prefix;
+  key.set(u64ToBytes(height), 1);
+  key.set(u32ToBytes(index), 9);
+  return key;
+}
+
+export const headerKey = (height: bigint): Uint8Array => withPrefix(PREFIX.header, u64ToBytes(height));
+export const transactionKey = (height: bigint, index: number): Uint8Array => heightIndexKey(PREFIX.transaction, height, index);
+export const receiptKey = (height: bigint, index: number): Uint8Array => heightIndexKey(PREFIX.receipt, height, index);
+export const blockHashKey = (hash: Uint8Array): Uint8Array => withPrefix(PREFIX.blockHash, hash);
+export const transactionIndexKey = (id: Uint8Array): Uint8Array => withPrefix(PREFIX.transactionIndex, id);
+export const valueKey = (stateKey: Uint8Array): Uint8Array => withPrefix(PREFIX.value, stateKey);
+
+/**
+ * The key of the tree node at `depth` on the path `path`: n ‖ depth u16 ‖ the first
+ * ceil(depth / 8) bytes of the path with the bits from `depth` on cleared. With
+ * `lastBit`, bit depth - 1 is set to it instead of taken from the path (a child's key
+ * from its parent's path).
+ */
+export function nodeKey(depth: number, path: Uint8Array, lastBit: -1 | 0 | 1 = -1): Uint8Array {
+  const bytes = (depth + 7) >>> 3;
+  const key = new Uint8Array(3 + bytes);
+  key[0] = PREFIX.node;
+  key[1] = depth >>> 8;
+  key[2] = depth & 0xff;
+  for (let i = 0; i < bytes; i++) key[3 + i] = path[i]!;
+  const rest = depth & 7;
+  if (rest !== 0) key[2 + bytes] = key[2 + bytes]! & (0xff << (8 - rest));
+  if (lastBit !== -1) {
+    const bit = depth - 1;
+    const at = 3 + (bit >>> 3);
+    const mask = 0x80 >>> (bit & 7);
+    key[at] = lastBit === 1 ? key[at]! | mask : key[at]! & ~mask;
+  }
+  return key;
+}
+
+/** The first key after every key that starts with `prefix` (for range ends). */
+export function prefixEnd(prefix: number): Uint8Array {
+  return Uint8Array.of(prefix + 1);
+}
