@@ -1,1 +1,15 @@
-export {};
+export * from './errors.js';
+export type { KeyValueStore, KvOperation, KvRange } from './kv.js';
+export { MemoryKeyValueStore } from './memory-kv.js';
+export { LevelKeyValueStore } from './level-kv.js';
+export { StateTree, type PreparedState, type StateTreeStats } from './state-tree.js';
+export {
+  ChainStore,
+  STORED_RECORD_BYTES_MAX,
+  type BlockCommit,
+  type ChainHead,
+  type ChainStoreOptions,
+  type StoredReceipt,
+  type StoredTransaction,
+} from './chain-store.js';
+export { FaultyKeyValueStore, type FaultPlan } from './testing/faulty-kv.js';

@@ -1,0 +1,183 @@
+// Checks the chain store end to end on both key-value stores (memory, LevelDB): genesis
+// then blocks with transactions, receipts and random state changes; every block, lookup
+// by hash, transaction and receipt lookup, state value and state proof (verified with
+// protocol's verifier against the head header's state_root) after each block and after
+// reopening; that the commit preconditions are assertions; and that opening refuses a
+// store whose head block, head hash or tree does not hold together (CORRUPT_STORE).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AssertionError, bytesToHex, equalBytes, sparseMerkleRoot, verifyStateProof, type StateEntry } from '@tongbao/protocol';
+import { ChainStore, type BlockCommit } from './chain-store.js';
+import { StorageError } from './errors.js';
+import { HEAD_KEY, headerKey, nodeKey } from './keys.js';
+import type { KeyValueStore } from './kv.js';
+import { LevelKeyValueStore } from './level-kv.js';
+import { MemoryKeyValueStore } from './memory-kv.js';
+import { ensureGenesis, nextBlock, randomChanges, seededRandom, stateKey } from './testing/chain-fixture.js';
+
+const sha256 = (data: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(data).digest());
+const KEY_SPACE = 300;
+
+const isCorrupt = (e: unknown): boolean => e instanceof StorageError && e.code === 'CORRUPT_STORE';
+
+const backends: Array<{ name: string; make(): Promise<{ kv: KeyValueStore; reopen(): Promise<KeyValueStore>; cleanup(): void }> }> = [
+  {
+    name: 'memory',
+    async make() {
+      const kv = new MemoryKeyValueStore();
+      return { kv, reopen: async () => kv.reopen(), cleanup: () => {} };
+    },
+  },
+  {
+    name: 'leveldb',
+    async make() {
+      const dir = mkdtempSync(join(tmpdir(), 'tongbao-chain-'));
+      return { kv: await LevelKeyValueStore.open(dir), reopen: () => LevelKeyValueStore.open(dir), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+    },
+  },
+];
+
+for (const backend of backends) {
+  test(`${backend.name}: genesis, blocks, lookups, proofs, reopen`, async () => {
+    const { kv, reopen, cleanup } = await backend.make();
+    try {
+      let store = await ChainStore.open(kv, { hash: sha256 });
+      assert.equal(store.genesis(), undefined);
+      assert.equal(store.head(), undefined);
+      await ensureGenesis(store, KEY_SPACE / 2);
+      assert.equal(store.head(), undefined, 'no block yet at genesis');
+      const model = new Map<string, Uint8Array>();
+      for (let n = 0; n < KEY_SPACE / 2; n++) model.set(bytesToHex(stateKey(n)), store.state.get(stateKey(n))!);
+      const random = seededRandom(7);
+      const commits: BlockCommit[] = [];
+      for (let h = 1; h <= 6; h++) {
+        const changes = randomChanges(random, 40, KEY_SPACE);
+        const commit = nextBlock(store, sha256, changes, h % 3 === 0 ? 0 : 5 * h);
+        await store.commitBlock(commit);
+        commits.push(commit);
+        for (const { key, value } of changes) {
+          if (value === undefined) model.delete(bytesToHex(key));
+          else model.set(bytesToHex(key), value);
+        }
+        assert.equal(store.head()!.height, BigInt(h));
+        assert.deepEqual(store.stateRoot(), commit.block.header!.stateRoot);
+      }
+      const entries: StateEntry[] = [...model].map(([hex, value]) => ({ key: Uint8Array.from(Buffer.from(hex, 'hex')), value }));
+      assert.deepEqual(store.stateRoot(), sparseMerkleRoot(sha256, entries), 'incremental root equals the from-scratch root');
+
+      const check = (s: ChainStore) => {
+        const head = s.head()!;
+        assert.equal(head.height, 6n);
+        for (const [i, commit] of commits.entries()) {
+          const height = BigInt(i + 1);
+          assert.deepEqual(s.getBlock(height), commit.block);
+          assert.deepEqual(s.getBlockByHash(commit.hash), commit.block);
+          commit.transactionIds.forEach((id, index) => {
+            assert.deepEqual(s.getTransaction(id), { height, index, bytes: commit.block.transactions[index] });
+            assert.deepEqual(s.getReceipt(id)?.receipt, commit.receipts[index]);
+          });
+        }
+        assert.equal(s.getBlock(7n), undefined);
+        assert.equal(s.getBlock(0n), undefined);
+        assert.equal(s.getTransaction(sha256(new Uint8Array(1))), undefined);
+        for (let n = 0; n < KEY_SPACE + 5; n++) {
+          const key = stateKey(n);
+          const want = model.get(bytesToHex(key));
+          const got = s.state.get(key);
+          assert.deepEqual(got === undefined ? undefined : Array.from(got), want === undefined ? undefined : Array.from(want));
+          const proof = s.proveState(key);
+          assert.ok(verifyStateProof(sha256, head.header.stateRoot, proof), `proof for key ${n}`);
+          assert.equal(proof.value === undefined, want === undefined);
+        }
+      };
+      check(store);
+      await kv.close();
+      const kvAgain = await reopen();
+      store = await ChainStore.open(kvAgain, { hash: sha256, verify: 'full' });
+      check(store);
+      assert.deepEqual(store.head()!.hash, commits[5]!.hash);
+      await kvAgain.close();
+    } finally {
+      cleanup();
+    }
+  });
+}
+
+test('commit preconditions are assertions: height, link, state root, stale preparation', async () => {
+  const kv = new MemoryKeyValueStore();
+  const store = await ChainStore.open(kv, { hash: sha256 });
+  const early = nextBlock(store, sha256, [], 1);
+  await assert.rejects(store.commitBlock(early), AssertionError, 'no block before genesis');
+  await ensureGenesis(store, 10);
+  const random = seededRandom(1);
+  const first = nextBlock(store, sha256, randomChanges(random, 5, 10), 2);
+  const stale = nextBlock(store, sha256, randomChanges(random, 5, 10), 2, 1);
+  await store.commitBlock(first);
+  await assert.rejects(store.commitBlock(first), AssertionError, 'same height twice');
+  await assert.rejects(store.commitBlock(stale), AssertionError, 'prepared against an old root');
+  const good = nextBlock(store, sha256, randomChanges(random, 5, 10), 1);
+  const wrongRoot = { ...good, block: { ...good.block, header: { ...good.block.header!, stateRoot: new Uint8Array(32) } } };
+  await assert.rejects(store.commitBlock(wrongRoot), AssertionError);
+  const wrongLink = { ...good, block: { ...good.block, header: { ...good.block.header!, previousHash: new Uint8Array(32) } } };
+  await assert.rejects(store.commitBlock(wrongLink), AssertionError);
+  await assert.rejects(store.commitBlock({ ...good, hash: new Uint8Array(32) }), AssertionError);
+  await store.commitBlock(good);
+  assert.equal(store.head()!.height, 2n);
+});
+
+test('opening refuses an inconsistent store with CORRUPT_STORE', async () => {
+  const build = async () => {
+    const kv = new MemoryKeyValueStore();
+    const store = await ChainStore.open(kv, { hash: sha256 });
+    await ensureGenesis(store, 20);
+    const random = seededRandom(3);
+    for (let h = 0; h < 3; h++) await store.commitBlock(nextBlock(store, sha256, randomChanges(random, 8, 40), 3));
+    return { kv, store };
+  };
+  {
+    const { kv } = await build();
+    await kv.write([{ type: 'del', key: headerKey(3n) }]);
+    await assert.rejects(ChainStore.open(kv.reopen(), { hash: sha256 }), isCorrupt, 'head block missing');
+  }
+  {
+    const { kv } = await build();
+    const head = kv.get(HEAD_KEY)!.slice();
+    head[20] = head[20]! ^ 1;
+    await kv.write([{ type: 'put', key: HEAD_KEY, value: head }]);
+    await assert.rejects(ChainStore.open(kv.reopen(), { hash: sha256 }), isCorrupt, 'head hash mismatch');
+  }
+  {
+    const { kv } = await build();
+    const root = kv.get(nodeKey(0, new Uint8Array(0)))!.slice();
+    root[5] = root[5]! ^ 1;
+    await kv.write([{ type: 'put', key: nodeKey(0, new Uint8Array(0)), value: root }]);
+    await assert.rejects(ChainStore.open(kv.reopen(), { hash: sha256 }), isCorrupt, 'tree root is not the head state root');
+  }
+  {
+    // A deep node altered: only the full check sees it.
+    const { kv, store } = await build();
+    const proof = store.proveState(stateKey(1));
+    const deepKey = nodeKey(proof.siblings.length, sha256(stateKey(1)));
+    const node = kv.get(deepKey)!.slice();
+    node[40] = node[40]! ^ 1;
+    await kv.write([{ type: 'put', key: deepKey, value: node }]);
+    await ChainStore.open(kv.reopen(), { hash: sha256 });
+    await assert.rejects(ChainStore.open(kv.reopen(), { hash: sha256, verify: 'full' }), isCorrupt, 'fsck finds a bad deep node');
+  }
+  {
+    const { kv } = await build();
+    await kv.write([{ type: 'del', key: headerKey(2n) }]);
+    await ChainStore.open(kv.reopen(), { hash: sha256 });
+    await assert.rejects(ChainStore.open(kv.reopen(), { hash: sha256, verify: 'full' }), isCorrupt, 'fsck finds a missing block');
+  }
+  {
+    const { kv, store } = await build();
+    assert.ok(equalBytes(store.stateRoot(), store.head()!.header.stateRoot));
+    const ok = await ChainStore.open(kv.reopen(), { hash: sha256, verify: 'full' });
+    assert.equal((await ok.verifyFull()).blocks, 3);
+  }
+});

@@ -1,0 +1,400 @@
+import {
+  assert,
+  AssertionError,
+  blockHash,
+  BlockHeaderSchema,
+  BlockSchema,
+  bytesToHex,
+  bytesToU64,
+  concatBytes,
+  create,
+  decodeCanonical,
+  encode,
+  equalBytes,
+  isSparseEmptyHash,
+  ReceiptSchema,
+  TongbaoError,
+  u64ToBytes,
+  type Block,
+  type BlockHeader,
+  type HashFunction,
+  type Receipt,
+  type StateChange,
+  type StateProof,
+  type StateReader,
+} from '@tongbao/protocol';
+import { StorageError } from './errors.js';
+import {
+  blockHashKey,
+  bytesToU32,
+  FORMAT_KEY,
+  FORMAT_VERSION,
+  GENESIS_KEY,
+  GENESIS_STATE_ROOT_KEY,
+  HEAD_KEY,
+  headerKey,
+  receiptKey,
+  transactionIndexKey,
+  transactionKey,
+  u32ToBytes,
+  valueKey,
+} from './keys.js';
+import type { KeyValueStore, KvOperation } from './kv.js';
+import { StateTree, type PreparedState } from './state-tree.js';
+
+/** Ceiling on one stored header or receipt record when decoding it back (bytes). */
+export const STORED_RECORD_BYTES_MAX = 1024 * 1024;
+
+export interface ChainStoreOptions {
+  /** The chain's hash (its crypto suite's): block hashes, tree nodes, key paths. */
+  readonly hash: HashFunction;
+  /**
+   * What opening checks. 'quick' (default, O(one block)): the head record, the head
+   * header and its hash, the head block's transactions and receipts, the tree root
+   * against the head's state_root. 'full' (an fsck, O(chain + state)): also every block
+   * and hash link back to height 1 and every tree node and value.
+   */
+  readonly verify?: 'quick' | 'full';
+}
+
+export interface ChainHead {
+  readonly height: bigint;
+  readonly hash: Uint8Array;
+  readonly header: BlockHeader;
+}
+
+export interface StoredTransaction {
+  readonly height: bigint;
+  readonly index: number;
+  /** The encoded Transaction exactly as in the block. */
+  readonly bytes: Uint8Array;
+}
+
+export interface StoredReceipt {
+  readonly height: bigint;
+  readonly index: number;
+  readonly receipt: Receipt;
+}
+
+export interface BlockCommit {
+  readonly block: Block;
+  /** blockHash(hash, block.header), computed once by the caller. */
+  readonly hash: Uint8Array;
+  /** One per transaction, in block order. */
+  readonly receipts: readonly Receipt[];
+  /** The id of each transaction, in block order. */
+  readonly transactionIds: readonly Uint8Array[];
+  /** prepareState of the block's state changes, against the current state root. */
+  readonly prepared: PreparedState;
+}
+
+export type { PreparedState } from './state-tree.js';
+
+function corrupt(message: string, details: Record<string, unknown> = {}, cause?: unknown): StorageError {
+  return new StorageError('CORRUPT_STORE', `the chain store is corrupt: ${message}`, { details, cause });
+}
+
+/**
+ * The chain as stored by one node: genesis, blocks, the transaction index, receipts, the
+ * head, and the state with its Merkle tree, over any KeyValueStore. Every block commits
+ * in ONE atomic write, so after a crash the store is at the last committed block, never
+ * between; opening checks that the head and the state agree.
+ *
+ * Not safe for concurrent commits (the node commits one block at a time); reads may run
+ * at any time and see only committed data.
+ */
+export class ChainStore {
+  private readonly kv: KeyValueStore;
+  private readonly hash: HashFunction;
+  private readonly tree: StateTree;
+  private currentHead: ChainHead | undefined;
+  private genesisBytes: Uint8Array | undefined;
+  private committing = false;
+  /** Set when a write failed: what is on disk is then unknown until reopened. */
+  private failure: unknown = undefined;
+
+  /** Committed state values, one read each. */
+  readonly state: StateReader;
+
+  private constructor(kv: KeyValueStore, hash: HashFunction) {
+    this.kv = kv;
+    this.hash = hash;
+    this.tree = new StateTree(kv, hash);
+    this.state = { get: (key) => kv.get(valueKey(key)) };
+  }
+
+  /** Opens the chain on `kv` (empty for a new node) and verifies it; CORRUPT_STORE if it does not hold together. */
+  static async open(kv: KeyValueStore, options: ChainStoreOptions): Promise<ChainStore> {
+    let store: ChainStore;
+    try {
+      store = new ChainStore(kv, options.hash);
+      store.load();
+    } catch (error) {
+      if (error instanceof TongbaoError || error instanceof AssertionError) throw error;
+      throw corrupt(`cannot read the store: ${(error as Error)?.message}`, {}, error);
+    }
+    if (options.verify === 'full') await store.verifyFull();
+    return store;
+  }
+
+  private get hashBytes(): number {
+    return this.tree.hashBytes;
+  }
+
+  /** Reads and checks the head, the head block and the genesis record. */
+  private load(): void {
+    const format = this.kv.get(FORMAT_KEY);
+    this.genesisBytes = this.kv.get(GENESIS_KEY);
+    if (this.genesisBytes === undefined) {
+      if (format !== undefined || this.kv.get(HEAD_KEY) !== undefined || !isSparseEmptyHash(this.tree.root())) {
+        throw corrupt('it holds chain data but no genesis');
+      }
+      return;
+    }
+    if (format === undefined || format.length !== 4 || bytesToU32(format) !== FORMAT_VERSION) {
+      throw corrupt(`unknown layout version (expected ${FORMAT_VERSION})`, { format: format === undefined ? null : bytesToHex(format) });
+    }
+    const headRecord = this.kv.get(HEAD_KEY);
+    if (headRecord === undefined) {
+      const genesisRoot = this.kv.get(GENESIS_STATE_ROOT_KEY);
+      if (genesisRoot === undefined || !equalBytes(genesisRoot, this.tree.root())) {
+        throw corrupt('the state tree root is not the genesis state root, and there is no block', {
+          treeRoot: bytesToHex(this.tree.root()),
+        });
+      }
+      return;
+    }
+    if (headRecord.length !== 8 + this.hashBytes) throw corrupt('the head record is malformed');
+    const height = bytesToU64(headRecord.subarray(0, 8));
+    const hash = headRecord.slice(8);
+    const header = this.readHeader(height);
+    if (header === undefined) throw corrupt(`the head block ${height} is missing`, { height });
+    if (!equalBytes(blockHash(this.hash, header), hash)) throw corrupt(`the head block ${height} does not hash to the head record`, { height });
+    const indexed = this.kv.get(blockHashKey(hash));
+    if (indexed === undefined || bytesToU64(indexed) !== height) throw corrupt(`the head block ${height} is missing from the hash index`);
+    this.checkBlockBody(height, header);
+    if (!equalBytes(header.stateRoot, this.tree.root())) {
+      throw corrupt(`the state tree root is not the state root of head block ${height}`, {
+        height,
+        treeRoot: bytesToHex(this.tree.root()),
+        headerStateRoot: bytesToHex(header.stateRoot),
+      });
+    }
+    this.currentHead = { height, hash, header };
+  }
+
+  private readHeader(height: bigint): BlockHeader | undefined {
+    const bytes = this.kv.get(headerKey(height));
+    if (bytes === undefined) return undefined;
+    try {
+      return decodeCanonical(BlockHeaderSchema, bytes, STORED_RECORD_BYTES_MAX);
+    } catch (cause) {
+      throw corrupt(`the header of block ${height} does not decode`, { height }, cause);
+    }
+  }
+
+  /** Every transaction and receipt of a block is present. */
+  private checkBlockBody(height: bigint, header: BlockHeader): void {
+    for (let i = 0; i < header.transactionCount; i++) {
+      if (this.kv.get(transactionKey(height, i)) === undefined) throw corrupt(`transaction ${i} of block ${height} is missing`, { height, index: i });
+      if (this.kv.get(receiptKey(height, i)) === undefined) throw corrupt(`receipt ${i} of block ${height} is missing`, { height, index: i });
+    }
+  }
+
+  /** The full check of options.verify 'full'; also callable on a live store. */
+  async verifyFull(): Promise<{ blocks: number; leaves: number; nodes: number }> {
+    let next: Uint8Array | undefined;
+    const head = this.currentHead;
+    if (head !== undefined) {
+      for (let height = head.height; height >= 1n; height--) {
+        const header = this.readHeader(height);
+        if (header === undefined) throw corrupt(`block ${height} is missing below the head`, { height });
+        if (header.height !== height) throw corrupt(`block ${height} says it is at height ${header.height}`, { height });
+        const hash = blockHash(this.hash, header);
+        if (next !== undefined && !equalBytes(next, hash)) throw corrupt(`block ${height + 1n} does not link to block ${height}`, { height });
+        this.checkBlockBody(height, header);
+        next = header.previousHash;
+      }
+      if (next !== undefined && !equalBytes(next, new Uint8Array(this.hashBytes))) throw corrupt('block 1 does not link to the zero hash');
+    }
+    const { leaves, nodes } = await this.tree.verifyAll();
+    return { blocks: Number(head?.height ?? 0n), leaves, nodes };
+  }
+
+  /** The encoded Genesis, or undefined before commitGenesis. */
+  genesis(): Uint8Array | undefined {
+    return this.genesisBytes;
+  }
+
+  /** The last committed block; undefined at genesis (height 0) and before. */
+  head(): ChainHead | undefined {
+    return this.currentHead;
+  }
+
+  /** The committed state root. */
+  stateRoot(): Uint8Array {
+    return this.tree.root();
+  }
+
+  /**
+   * The new state root for `changes` (sorted by key, each key once) and the writes that
+   * go with it, for the next commit. Reads the store, writes nothing.
+   */
+  prepareState(changes: readonly StateChange[]): PreparedState {
+    this.checkUsable();
+    return this.tree.prepare(changes);
+  }
+
+  private checkUsable(): void {
+    if (this.failure !== undefined) {
+      throw new StorageError('STORE_FAILED', 'an earlier write to the chain store failed; reopen the store before writing again', {
+        cause: this.failure,
+      });
+    }
+  }
+
+  private async writeBatch(operations: readonly KvOperation[], after: () => void): Promise<void> {
+    this.checkUsable();
+    assert(!this.committing, 'one commit at a time');
+    this.committing = true;
+    try {
+      await this.kv.write(operations);
+    } catch (error) {
+      // The batch may or may not be on disk: only reopening (which verifies) can tell.
+      this.failure = error;
+      throw error;
+    } finally {
+      this.committing = false;
+    }
+    after();
+  }
+
+  /** Writes genesis ("height 0"): the encoded Genesis and the initial state. */
+  async commitGenesis(genesisBytes: Uint8Array, prepared: PreparedState): Promise<void> {
+    assert(this.genesisBytes === undefined, 'genesis is committed once');
+    assert(equalBytes(prepared.previousRoot, this.tree.root()), 'the genesis state was prepared against the empty state');
+    const operations: KvOperation[] = [...prepared.operations];
+    operations.push({ type: 'put', key: GENESIS_STATE_ROOT_KEY, value: prepared.root });
+    operations.push({ type: 'put', key: FORMAT_KEY, value: u32ToBytes(FORMAT_VERSION) });
+    // Last, so that a store missing any of the above has no genesis (see commitBlock).
+    operations.push({ type: 'put', key: GENESIS_KEY, value: genesisBytes });
+    await this.writeBatch(operations, () => {
+      this.tree.applied(prepared);
+      this.genesisBytes = genesisBytes.slice();
+    });
+  }
+
+  /**
+   * Commits the next block — header, transactions, receipts, indexes, state values and
+   * tree nodes, head — in ONE atomic write. The checks are assertions: a block that does
+   * not follow the head, or state prepared against another root, is a bug of the caller.
+   */
+  async commitBlock(commit: BlockCommit): Promise<void> {
+    const { block, hash, receipts, transactionIds, prepared } = commit;
+    const header = block.header;
+    assert(header !== undefined, 'a block has a header');
+    assert(this.genesisBytes !== undefined, 'genesis is committed before any block');
+    const head = this.currentHead;
+    const expectedHeight = (head?.height ?? 0n) + 1n;
+    assert(header.height === expectedHeight, `block height ${header.height} follows the head (${expectedHeight})`);
+    const previousHash = head?.hash ?? new Uint8Array(this.hashBytes);
+    assert(equalBytes(header.previousHash, previousHash), 'the block links to the head');
+    assert(equalBytes(prepared.previousRoot, this.tree.root()), 'the state was prepared against the committed state root');
+    assert(equalBytes(header.stateRoot, prepared.root), "the header's state root is the prepared root");
+    assert(equalBytes(blockHash(this.hash, header), hash), 'the given hash is the header hash');
+    const count = block.transactions.length;
+    assert(header.transactionCount === count, 'transaction_count matches the transactions');
+    assert(receipts.length === count && transactionIds.length === count, 'one receipt and one id per transaction');
+
+    const height = header.height;
+    const headerBytes = encode(BlockHeaderSchema, header);
+    const location = (index: number): Uint8Array => concatBytes(u64ToBytes(height), u32ToBytes(index));
+    const operations: KvOperation[] = [];
+    // Order matters only to a store that breaks atomicity (see crash tests): the head
+    // record goes last, the block's records first.
+    operations.push({ type: 'put', key: headerKey(height), value: headerBytes });
+    operations.push({ type: 'put', key: blockHashKey(hash), value: u64ToBytes(height) });
+    for (let i = 0; i < count; i++) {
+      operations.push({ type: 'put', key: transactionKey(height, i), value: block.transactions[i]! });
+      operations.push({ type: 'put', key: receiptKey(height, i), value: encode(ReceiptSchema, receipts[i]!) });
+      operations.push({ type: 'put', key: transactionIndexKey(transactionIds[i]!), value: location(i) });
+    }
+    for (const op of prepared.operations) operations.push(op);
+    operations.push({ type: 'put', key: HEAD_KEY, value: concatBytes(u64ToBytes(height), hash) });
+    await this.writeBatch(operations, () => {
+      this.tree.applied(prepared);
+      this.currentHead = { height, hash: hash.slice(), header };
+    });
+  }
+
+  /** Whether `height` is a committed block (guards against reading records of an unfinished one). */
+  private isCommitted(height: bigint): boolean {
+    return height >= 1n && this.currentHead !== undefined && height <= this.currentHead.height;
+  }
+
+  getHeader(height: bigint): BlockHeader | undefined {
+    return this.isCommitted(height) ? this.readHeader(height) : undefined;
+  }
+
+  getBlock(height: bigint): Block | undefined {
+    const header = this.getHeader(height);
+    if (header === undefined) return undefined;
+    const transactions: Uint8Array[] = [];
+    for (let i = 0; i < header.transactionCount; i++) {
+      const bytes = this.kv.get(transactionKey(height, i));
+      if (bytes === undefined) throw corrupt(`transaction ${i} of block ${height} is missing`, { height, index: i });
+      transactions.push(bytes);
+    }
+    return create(BlockSchema, { header, transactions });
+  }
+
+  heightOf(hash: Uint8Array): bigint | undefined {
+    const bytes = this.kv.get(blockHashKey(hash));
+    if (bytes === undefined) return undefined;
+    const height = bytesToU64(bytes);
+    return this.isCommitted(height) ? height : undefined;
+  }
+
+  getBlockByHash(hash: Uint8Array): Block | undefined {
+    const height = this.heightOf(hash);
+    return height === undefined ? undefined : this.getBlock(height);
+  }
+
+  private locate(id: Uint8Array): { height: bigint; index: number } | undefined {
+    const bytes = this.kv.get(transactionIndexKey(id));
+    if (bytes === undefined) return undefined;
+    if (bytes.length !== 12) throw corrupt(`the index record of transaction ${bytesToHex(id)} is malformed`);
+    const height = bytesToU64(bytes.subarray(0, 8));
+    return this.isCommitted(height) ? { height, index: bytesToU32(bytes, 8) } : undefined;
+  }
+
+  /** A committed transaction by id: where it is and its bytes. */
+  getTransaction(id: Uint8Array): StoredTransaction | undefined {
+    const at = this.locate(id);
+    if (at === undefined) return undefined;
+    const bytes = this.kv.get(transactionKey(at.height, at.index));
+    if (bytes === undefined) throw corrupt(`transaction ${bytesToHex(id)} is indexed but missing`);
+    return { ...at, bytes };
+  }
+
+  getReceipt(id: Uint8Array): StoredReceipt | undefined {
+    const at = this.locate(id);
+    return at === undefined ? undefined : this.getReceiptAt(at.height, at.index);
+  }
+
+  getReceiptAt(height: bigint, index: number): StoredReceipt | undefined {
+    if (!this.isCommitted(height)) return undefined;
+    const bytes = this.kv.get(receiptKey(height, index));
+    if (bytes === undefined) return undefined;
+    try {
+      return { height, index, receipt: decodeCanonical(ReceiptSchema, bytes, STORED_RECORD_BYTES_MAX) };
+    } catch (cause) {
+      throw corrupt(`receipt ${index} of block ${height} does not decode`, { height, index }, cause);
+    }
+  }
+
+  /** Inclusion or absence proof of `key` against stateRoot() (verify with protocol's verifyStateProof). */
+  proveState(key: Uint8Array): StateProof {
+    return this.tree.prove(key, this.state.get(key));
+  }
+}
