@@ -178,11 +178,13 @@ export function sm2PrepareKey(
   publicKey: Uint8Array,
   userId: Uint8Array = SM2_DEFAULT_USER_ID,
   hash: (data: Uint8Array) => Uint8Array = sm3Portable,
+  precompute = true,
 ): Sm2PreparedKey | null {
   const point = sm2DecodePublicKey(publicKey);
   if (point === null) return null;
-  // A window table per key makes later multiplications by it several times cheaper.
-  point.precompute(8, false);
+  // A window table per key costs about ten verifications to build and makes every later
+  // one several times cheaper: worth it for keys that sign again, not for one-offs.
+  if (precompute) point.precompute(8, false);
   return { point, userHash: sm2UserHash(publicKey, userId, hash) };
 }
 
@@ -212,6 +214,6 @@ export function sm2VerifyPortable(
   signature: Uint8Array,
   userId: Uint8Array = SM2_DEFAULT_USER_ID,
 ): boolean {
-  const key = sm2PrepareKey(publicKey, userId);
+  const key = sm2PrepareKey(publicKey, userId, sm3Portable, false);
   return key !== null && sm2VerifyPrepared(key, message, signature);
 }
