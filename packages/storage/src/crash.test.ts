@@ -91,6 +91,13 @@ test('a crash at every call of prepare + commit leaves the previous block or the
     assert.ok(state === before || state === after, `call ${n}: the store is between blocks: ${state}`);
     seen[state === before ? 'before' : 'after']++;
   }
+  // And a crash just after the batch became durable, before the commit returned.
+  const { inner, faulty, store } = await setup();
+  faulty.arm({ crashAfterWrite: true });
+  await assert.rejects(store.commitBlock(block3(store)), StorageError);
+  const reopened = await ChainStore.open(inner.reopen(), { hash: sha256, verify: 'full' });
+  assert.equal(snapshot(reopened, probe), after);
+  seen.after++;
   assert.ok(seen.before > 10, JSON.stringify(seen));
   console.log(`crash at every call: ${JSON.stringify(seen)}`);
 });

@@ -8,11 +8,14 @@ import type { KeyValueStore, KvOperation, KvRange } from '../kv.js';
  * - `tornWriteOperations` P: the next write applies only its first P operations to the
  *   inner store, then throws — a store WITHOUT atomic batches, to show that our
  *   consistency comes from batch atomicity alone (and that opening catches a torn one).
+ * - `crashAfterWrite`: the next write is applied whole, then throws.
  * After a fault the store stays "crashed": every call throws, as if the process died.
  */
 export interface FaultPlan {
   readonly failAtCall?: number;
   readonly tornWriteOperations?: number;
+  /** The next write is applied in full, then the call throws: a crash before the caller learns it is durable. */
+  readonly crashAfterWrite?: boolean;
 }
 
 /** A KeyValueStore wrapper that injects crashes, for crash-safety tests. */
@@ -65,6 +68,7 @@ export class FaultyKeyValueStore implements KeyValueStore {
       this.crash(`write torn after ${torn} of ${operations.length} operations`);
     }
     await this.inner.write(operations);
+    if (this.plan.crashAfterWrite === true) this.crash('after the write was applied');
   }
 
   async *iterate(range?: KvRange): AsyncIterable<readonly [Uint8Array, Uint8Array]> {
