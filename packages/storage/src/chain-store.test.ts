@@ -95,6 +95,10 @@ for (const backend of backends) {
         }
       };
       check(store);
+      const listed: string[] = [];
+      for await (const [key, value] of store.iterateState(new TextEncoder().encode('acct/'))) listed.push(`${bytesToHex(key)}=${bytesToHex(value)}`);
+      assert.deepEqual(listed, [...model].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${bytesToHex(v)}`));
+      for await (const _ of store.iterateState(Uint8Array.of(0xff, 0xff))) assert.fail('no state key starts with ff ff');
       await kv.close();
       const kvAgain = await reopen();
       store = await ChainStore.open(kvAgain, { hash: sha256, verify: 'full' });

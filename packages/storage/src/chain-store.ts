@@ -94,6 +94,16 @@ function corrupt(message: string, details: Record<string, unknown> = {}, cause?:
   return new StorageError('CORRUPT_STORE', `the chain store is corrupt: ${message}`, { details, cause });
 }
 
+/** The least key greater than every key that starts with `prefix` (prefix is never all 0xff: it starts with a record letter). */
+function prefixUpperBound(prefix: Uint8Array): Uint8Array {
+  let end = prefix.length;
+  while (end > 0 && prefix[end - 1] === 0xff) end--;
+  assert(end > 0, 'a store prefix is not all 0xff bytes');
+  const bound = prefix.slice(0, end);
+  bound[end - 1] = bound[end - 1]! + 1;
+  return bound;
+}
+
 /**
  * The chain as stored by one node: genesis, blocks, the transaction index, receipts, the
  * head, and the state with its Merkle tree, over any KeyValueStore. Every block commits
@@ -391,6 +401,16 @@ export class ChainStore {
     } catch (cause) {
       throw corrupt(`receipt ${index} of block ${height} does not decode`, { height, index }, cause);
     }
+  }
+
+  /**
+   * The committed state entries whose key starts with `prefix`, in key order (state
+   * keys without the store's own prefix). For audits and queries, not for execution.
+   * Do not commit while iterating.
+   */
+  async *iterateState(prefix: Uint8Array = new Uint8Array(0)): AsyncIterable<readonly [Uint8Array, Uint8Array]> {
+    const gte = valueKey(prefix);
+    for await (const [key, value] of this.kv.iterate({ gte, lt: prefixUpperBound(gte) })) yield [key.subarray(1), value] as const;
   }
 
   /** Inclusion or absence proof of `key` against stateRoot() (verify with protocol's verifyStateProof). */
