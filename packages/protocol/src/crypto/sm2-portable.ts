@@ -202,7 +202,8 @@ export function sm2VerifyPrepared(
   const t = mod(r + s, N);
   if (t === 0n) return false;
   const e = bytesToBigint(hash(concatBytes(key.userHash, message)));
-  const sum = Point.BASE.multiply(s).add(key.point.multiply(t));
+  // Public scalars: the variable-time multiplications are safe here and use the tables.
+  const sum = Point.BASE.multiplyUnsafe(s).add(key.point.multiplyUnsafe(t));
   if (sum.is0()) return false;
   return mod(e + sum.toAffine().x, N) === r;
 }
