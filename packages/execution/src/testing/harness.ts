@@ -226,8 +226,8 @@ export function expectRejected(receipt: Receipt, error: string): Receipt {
  * A chain with currency in circulation: each operator has a quota of 100,000,000 yuan
  * and 10,000,000 yuan in its vault, and the given wallets are opened and funded.
  */
-export function fundedChain(wallets: readonly WalletSpec[] = DEFAULT_WALLETS): TestChain {
-  const chain = new TestChain();
+export function fundedChain(wallets: readonly WalletSpec[] = DEFAULT_WALLETS, genesis: Genesis = testGenesis()): TestChain {
+  const chain = new TestChain(genesis);
   for (const operator of ['icbc', 'boc'] as const) {
     expectOk(chain.run(KEYS.centralBank, cmd.setQuota({ operatorId: operator, quota: yuan(100_000_000n) })));
     expectOk(chain.run(KEYS[operator], cmd.requestIssuance({ requestId: 'r0', amount: yuan(10_000_000n), reserveReference: 'reserve-0' })));
