@@ -9,7 +9,7 @@ import {
   type KeyPair,
   type SuiteName,
 } from '@tongbao/protocol';
-import { defaultCurrencyParams } from './currency-params.js';
+import { defaultCurrencyParams } from '@tongbao/execution';
 
 /** One organization of a demo consortium with the key it signs with. */
 export interface DemoMember {

@@ -1,0 +1,172 @@
+import {
+  assert,
+  blockHash,
+  BlockHeaderSchema,
+  BlockSchema,
+  create,
+  decodeCanonical,
+  decodeVerifiedTransaction,
+  encode,
+  equalBytes,
+  GenesisSchema,
+  merkleRoot,
+  ReceiptSchema,
+  suiteNameFromId,
+  TongbaoError,
+  verifyTransaction,
+  getSuite,
+  type Block,
+  type BlockHeader,
+  type Genesis,
+  type Receipt,
+  type StateReader,
+  type Suite,
+  type SuiteName,
+  type VerifiedTransaction,
+} from '@tongbao/protocol';
+import { createApplication, type Application, type BlockContext } from '@tongbao/execution';
+import { ChainStore, type KeyValueStore } from '@tongbao/storage';
+
+/** Named limits of one block. */
+export interface BlockLimits {
+  readonly transactionsMax: number;
+  readonly bytesMax: number;
+}
+
+export const DEFAULT_BLOCK_LIMITS: BlockLimits = { transactionsMax: 10_000, bytesMax: 8 * 1024 * 1024 };
+
+export interface ProduceOptions {
+  /** The block's time: the only clock execution sees. Must not go backwards. */
+  readonly timestampMs: bigint;
+  readonly proposer: Uint8Array;
+  /**
+   * False only for transactions whose signatures were already checked once (by the
+   * mempool); the ledger then decodes without verifying again.
+   */
+  readonly verifySignatures?: boolean;
+  readonly limits?: BlockLimits;
+}
+
+/** A transaction that could not enter the block, with the stable reason. */
+export interface RejectedTransaction {
+  readonly index: number;
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface ProducedBlock {
+  readonly header: BlockHeader;
+  readonly hash: Uint8Array;
+  readonly receipts: readonly Receipt[];
+  readonly transactionIds: readonly Uint8Array[];
+  readonly rejected: readonly RejectedTransaction[];
+}
+
+export class LedgerError extends TongbaoError {
+  constructor(code: 'GENESIS_MISMATCH' | 'TIME_WENT_BACKWARDS', message: string, details: Record<string, unknown> = {}) {
+    super(code, message, { details });
+    this.name = 'LedgerError';
+  }
+}
+
+/**
+ * The ledger of one node: executes ordered transactions and commits each block — block,
+ * receipts, state changes and indexes — in one atomic write. The same code path serves
+ * a single validator and, later, blocks ordered by BFT consensus.
+ */
+export class Ledger {
+  readonly chainId: string;
+  readonly suiteName: SuiteName;
+  readonly suite: Suite;
+  readonly genesis: Genesis;
+  readonly app: Application;
+  readonly store: ChainStore;
+
+  private constructor(genesis: Genesis, store: ChainStore, app: Application) {
+    this.genesis = genesis;
+    this.chainId = genesis.chainId;
+    this.suiteName = suiteNameFromId(genesis.cryptoSuite);
+    this.suite = getSuite(this.suiteName);
+    this.store = store;
+    this.app = app;
+  }
+
+  /** Opens the ledger on a store, writing the genesis state if the store is empty. */
+  static async open(kv: KeyValueStore, genesis: Genesis): Promise<Ledger> {
+    const suite = getSuite(suiteNameFromId(genesis.cryptoSuite));
+    const store = await ChainStore.open(kv, { hash: suite.hash });
+    const app = createApplication({ chainId: genesis.chainId });
+    const genesisBytes = encode(GenesisSchema, genesis);
+    const stored = store.genesis();
+    if (stored === undefined) {
+      const changes = app.initChain(genesis);
+      await store.commitGenesis(genesisBytes, store.prepareState(changes));
+    } else if (!equalBytes(stored, genesisBytes)) {
+      throw new LedgerError('GENESIS_MISMATCH', 'the store holds a different chain than this genesis; point the node at its own data folder', {
+        chainId: decodeCanonical(GenesisSchema, stored, stored.length).chainId,
+      });
+    }
+    return new Ledger(genesis, store, app);
+  }
+
+  get height(): bigint {
+    return this.store.head()?.height ?? 0n;
+  }
+
+  get state(): StateReader {
+    return this.store.state;
+  }
+
+  /**
+   * Builds, executes and commits the next block from candidate transactions in order.
+   * Candidates that fail decoding, chain or signature checks, or that the application
+   * will not include, are reported in `rejected` and left out.
+   */
+  async produceBlock(candidates: readonly Uint8Array[], options: ProduceOptions): Promise<ProducedBlock> {
+    const head = this.store.head();
+    const previousTime = head?.header.timestampMs ?? this.genesis.genesisTimeMs;
+    if (options.timestampMs < previousTime) {
+      throw new LedgerError('TIME_WENT_BACKWARDS', `block time ${options.timestampMs} is before the previous block's ${previousTime}`);
+    }
+    const ctx: BlockContext = { height: this.height + 1n, timestampMs: options.timestampMs, proposer: options.proposer };
+    const rejected: RejectedTransaction[] = [];
+    const verified: VerifiedTransaction[] = [];
+    candidates.forEach((bytes, index) => {
+      try {
+        verified.push(
+          options.verifySignatures === false
+            ? decodeVerifiedTransaction(this.suiteName, this.chainId, bytes)
+            : verifyTransaction(this.suiteName, this.chainId, bytes),
+        );
+      } catch (error) {
+        if (!(error instanceof TongbaoError)) throw error;
+        rejected.push({ index, code: error.code, message: error.message });
+      }
+    });
+    const included = this.app.prepareProposal(ctx, verified, this.store.state, options.limits ?? DEFAULT_BLOCK_LIMITS);
+    return this.commit(ctx, included, rejected);
+  }
+
+  private async commit(ctx: BlockContext, txs: readonly VerifiedTransaction[], rejected: RejectedTransaction[]): Promise<ProducedBlock> {
+    const { receipts, changes } = this.app.finalizeBlock(ctx, txs, this.store.state);
+    assert(receipts.length === txs.length, 'one receipt per transaction');
+    const prepared = this.store.prepareState(changes);
+    const hash = this.suite.hash;
+    const transactionIds = txs.map((tx) => tx.id);
+    const header = create(BlockHeaderSchema, {
+      chainId: this.chainId,
+      height: ctx.height,
+      previousHash: this.store.head()?.hash ?? new Uint8Array(this.suite.hashBytes),
+      timestampMs: ctx.timestampMs,
+      proposer: ctx.proposer,
+      transactionCount: txs.length,
+      transactionsRoot: merkleRoot(hash, transactionIds),
+      receiptsRoot: merkleRoot(hash, receipts.map((r) => hash(encode(ReceiptSchema, r)))),
+      stateRoot: prepared.root,
+    });
+    const block: Block = create(BlockSchema, { header, transactions: txs.map((tx) => tx.bytes) });
+    const id = blockHash(hash, header);
+    await this.store.commitBlock({ block, hash: id, receipts, transactionIds, prepared });
+    return { header, hash: id, receipts, transactionIds, rejected };
+  }
+}
