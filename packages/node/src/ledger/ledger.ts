@@ -24,16 +24,8 @@ import {
   type SuiteName,
   type VerifiedTransaction,
 } from '@tongbao/protocol';
-import { createApplication, type Application, type BlockContext } from '@tongbao/execution';
+import { createApplication, DEFAULT_BLOCK_LIMITS, type Application, type BlockContext, type BlockLimits } from '@tongbao/execution';
 import { ChainStore, type KeyValueStore } from '@tongbao/storage';
-
-/** Named limits of one block. */
-export interface BlockLimits {
-  readonly transactionsMax: number;
-  readonly bytesMax: number;
-}
-
-export const DEFAULT_BLOCK_LIMITS: BlockLimits = { transactionsMax: 10_000, bytesMax: 8 * 1024 * 1024 };
 
 export interface ProduceOptions {
   /** The block's time: the only clock execution sees. Must not go backwards. */
@@ -54,12 +46,21 @@ export interface RejectedTransaction {
   readonly message: string;
 }
 
+/** Where a block's time went, in milliseconds (for metrics and benchmarks). */
+export interface BlockTimings {
+  readonly decodeMs: number;
+  readonly executeMs: number;
+  readonly prepareStateMs: number;
+  readonly commitMs: number;
+}
+
 export interface ProducedBlock {
   readonly header: BlockHeader;
   readonly hash: Uint8Array;
   readonly receipts: readonly Receipt[];
   readonly transactionIds: readonly Uint8Array[];
   readonly rejected: readonly RejectedTransaction[];
+  readonly timings: BlockTimings;
 }
 
 export class LedgerError extends TongbaoError {
@@ -129,6 +130,7 @@ export class Ledger {
       throw new LedgerError('TIME_WENT_BACKWARDS', `block time ${options.timestampMs} is before the previous block's ${previousTime}`);
     }
     const ctx: BlockContext = { height: this.height + 1n, timestampMs: options.timestampMs, proposer: options.proposer };
+    const started = performance.now();
     const rejected: RejectedTransaction[] = [];
     const verified: VerifiedTransaction[] = [];
     candidates.forEach((bytes, index) => {
@@ -144,13 +146,21 @@ export class Ledger {
       }
     });
     const included = this.app.prepareProposal(ctx, verified, this.store.state, options.limits ?? DEFAULT_BLOCK_LIMITS);
-    return this.commit(ctx, included, rejected);
+    return this.commit(ctx, included, rejected, performance.now() - started);
   }
 
-  private async commit(ctx: BlockContext, txs: readonly VerifiedTransaction[], rejected: RejectedTransaction[]): Promise<ProducedBlock> {
+  private async commit(
+    ctx: BlockContext,
+    txs: readonly VerifiedTransaction[],
+    rejected: RejectedTransaction[],
+    decodeMs: number,
+  ): Promise<ProducedBlock> {
+    const executeStarted = performance.now();
     const { receipts, changes } = this.app.finalizeBlock(ctx, txs, this.store.state);
     assert(receipts.length === txs.length, 'one receipt per transaction');
+    const prepareStarted = performance.now();
     const prepared = this.store.prepareState(changes);
+    const hashingStarted = performance.now();
     const hash = this.suite.hash;
     const transactionIds = txs.map((tx) => tx.id);
     const header = create(BlockHeaderSchema, {
@@ -167,6 +177,12 @@ export class Ledger {
     const block: Block = create(BlockSchema, { header, transactions: txs.map((tx) => tx.bytes) });
     const id = blockHash(hash, header);
     await this.store.commitBlock({ block, hash: id, receipts, transactionIds, prepared });
-    return { header, hash: id, receipts, transactionIds, rejected };
+    const timings: BlockTimings = {
+      decodeMs,
+      executeMs: prepareStarted - executeStarted,
+      prepareStateMs: hashingStarted - prepareStarted,
+      commitMs: performance.now() - hashingStarted,
+    };
+    return { header, hash: id, receipts, transactionIds, rejected, timings };
   }
 }
