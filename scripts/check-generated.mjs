@@ -7,13 +7,16 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
+const BUF = '@bufbuild/buf@1.75.0';
 const committed = join(root, 'packages/protocol/src/gen');
 const scratch = mkdtempSync(join(tmpdir(), 'tongbao-gen-'));
 try {
   const template = readFileSync(join(root, 'buf.gen.yaml'), 'utf8').replace('out: packages/protocol/src/gen', `out: ${scratch}`);
   const config = join(scratch, 'buf.gen.yaml');
   writeFileSync(config, template);
-  execFileSync(join(root, 'node_modules/.bin/buf'), ['generate', '--template', config], {
+  // The buf CLI is fetched from the npm registry by npx, pinned: its lockfile entry would
+  // name platform packages the registry mirror may not carry, which breaks `npm ci`.
+  execFileSync('npx', ['--yes', BUF, 'generate', '--template', config], {
     cwd: root,
     stdio: 'inherit',
     env: { ...process.env, PATH: `${join(root, 'node_modules/.bin')}:${process.env.PATH}` },
