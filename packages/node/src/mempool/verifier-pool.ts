@@ -1,0 +1,124 @@
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import { assert, TongbaoError, type SuiteName, type VerifiedTransaction } from '@tongbao/protocol';
+import type { VerifyOutcome, VerifyRequest, VerifyResponse } from './verify-messages.js';
+
+export type VerifyResult =
+  | { readonly ok: true; readonly transaction: VerifiedTransaction }
+  | { readonly ok: false; readonly code: string; readonly message: string };
+
+export interface VerifierPoolOptions {
+  readonly suite: SuiteName;
+  readonly chainId: string;
+  /** 0 means one worker per core. */
+  readonly workers: number;
+  readonly transactionBytesMax: number;
+  /** Transactions per message to a worker: large enough to amortise the crossing. */
+  readonly chunkTransactionsMax?: number;
+}
+
+interface PendingRequest {
+  readonly transactions: readonly Uint8Array[];
+  readonly resolve: (outcomes: readonly VerifyOutcome[]) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * Verifies signatures on worker threads, so that verification — the dominant cost of
+ * admitting a transaction — runs on every core and never blocks the event loop. Each
+ * transaction is verified exactly once, here; execution trusts the result.
+ */
+export class VerifierPool {
+  private readonly workers: Worker[] = [];
+  private readonly busy: number[] = [];
+  private readonly pending = new Map<number, PendingRequest & { worker: number }>();
+  private nextRequestId = 1;
+  private closed = false;
+  private readonly chunkTransactionsMax: number;
+
+  constructor(options: VerifierPoolOptions) {
+    const count = options.workers === 0 ? availableParallelism() : options.workers;
+    this.chunkTransactionsMax = options.chunkTransactionsMax ?? 256;
+    for (let i = 0; i < count; i++) {
+      const worker = new Worker(new URL('./verify-worker.js', import.meta.url), {
+        workerData: { suite: options.suite, chainId: options.chainId, transactionBytesMax: options.transactionBytesMax },
+      });
+      worker.on('message', (response: VerifyResponse) => this.settle(response));
+      worker.on('error', (error) => this.failWorker(i, error));
+      worker.unref();
+      this.workers.push(worker);
+      this.busy.push(0);
+    }
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /** Verifies transactions in parallel chunks; results come back in input order. */
+  async verify(transactions: readonly Uint8Array[]): Promise<VerifyResult[]> {
+    if (this.closed) throw new TongbaoError('SHUTTING_DOWN', 'the node is shutting down and accepts no transactions');
+    const chunkCount = Math.max(1, Math.min(this.workers.length, Math.ceil(transactions.length / this.chunkTransactionsMax)));
+    const chunkSize = Math.ceil(transactions.length / chunkCount);
+    const chunks: Promise<readonly VerifyOutcome[]>[] = [];
+    for (let start = 0; start < transactions.length; start += chunkSize) {
+      chunks.push(this.send(transactions.slice(start, start + chunkSize)));
+    }
+    const outcomes = (await Promise.all(chunks)).flat();
+    return outcomes.map((outcome, index) =>
+      outcome.ok
+        ? {
+            ok: true,
+            transaction: { id: outcome.id, bytes: transactions[index]!, sender: outcome.sender, nonce: outcome.nonce, command: outcome.command },
+          }
+        : outcome,
+    );
+  }
+
+  private send(transactions: readonly Uint8Array[]): Promise<readonly VerifyOutcome[]> {
+    let total = 0;
+    for (const tx of transactions) total += tx.length;
+    const buffer = new Uint8Array(total);
+    const lengths: number[] = [];
+    let offset = 0;
+    for (const tx of transactions) {
+      buffer.set(tx, offset);
+      offset += tx.length;
+      lengths.push(tx.length);
+    }
+    // The least busy worker takes the chunk.
+    let worker = 0;
+    for (let i = 1; i < this.busy.length; i++) if (this.busy[i]! < this.busy[worker]!) worker = i;
+    const requestId = this.nextRequestId++;
+    const request: VerifyRequest = { requestId, buffer, lengths };
+    return new Promise((resolve, reject) => {
+      this.pending.set(requestId, { transactions, resolve, reject, worker });
+      // An idle worker does not keep the process alive; a busy one must.
+      if (this.busy[worker] === 0) this.workers[worker]!.ref();
+      this.busy[worker]! += transactions.length;
+      this.workers[worker]!.postMessage(request, [buffer.buffer]);
+    });
+  }
+
+  private settle(response: VerifyResponse): void {
+    const request = this.pending.get(response.requestId);
+    assert(request !== undefined, `a verify response ${response.requestId} matches a request`);
+    this.pending.delete(response.requestId);
+    this.busy[request.worker]! -= request.transactions.length;
+    if (this.busy[request.worker] === 0) this.workers[request.worker]!.unref();
+    request.resolve(response.outcomes);
+  }
+
+  private failWorker(index: number, error: unknown): void {
+    for (const [id, request] of this.pending) {
+      if (request.worker !== index) continue;
+      this.pending.delete(id);
+      request.reject(error);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * A signature-verification worker thread. It receives a chunk of encoded transactions
+ * and answers, for each, either the verified transaction (id, sender, nonce, command) or
+ * the stable reason it is invalid. Workers share nothing; the pool spreads chunks over
+ * them so that every core verifies.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { TongbaoError, verifyTransaction, type SuiteName } from '@tongbao/protocol';
+import type { VerifyRequest, VerifyResponse, VerifyOutcome } from './verify-messages.js';
+
+const { suite, chainId, transactionBytesMax } = workerData as { suite: SuiteName; chainId: string; transactionBytesMax: number };
+
+parentPort!.on('message', (request: VerifyRequest) => {
+  const outcomes: VerifyOutcome[] = [];
+  let offset = 0;
+  for (const length of request.lengths) {
+    const bytes = request.buffer.subarray(offset, offset + length);
+    offset += length;
+    try {
+      const tx = verifyTransaction(suite, chainId, bytes, transactionBytesMax);
+      outcomes.push({ ok: true, id: tx.id, sender: tx.sender, nonce: tx.nonce, command: tx.command });
+    } catch (error) {
+      if (!(error instanceof TongbaoError)) throw error;
+      outcomes.push({ ok: false, code: error.code, message: error.message });
+    }
+  }
+  const response: VerifyResponse = { requestId: request.requestId, outcomes };
+  parentPort!.postMessage(response);
+});
