@@ -1,6 +1,7 @@
 import {
   assert,
   blockHash,
+  bytesToHex,
   BlockHeaderSchema,
   BlockSchema,
   create,
@@ -118,18 +119,19 @@ export class Ledger {
     return this.store.state;
   }
 
+  /** The id of an encoded transaction of this chain (the hash of its signing bytes). */
+  transactionId(bytes: Uint8Array): Uint8Array {
+    return decodeVerifiedTransaction(this.suiteName, this.chainId, bytes).id;
+  }
+
   /**
    * Builds, executes and commits the next block from candidate transactions in order.
    * Candidates that fail decoding, chain or signature checks, or that the application
-   * will not include, are reported in `rejected` and left out.
+   * will not include, are reported in `rejected` and left out. (The single-process path
+   * of the demo, tests and benchmarks; a node executes what consensus ordered.)
    */
   async produceBlock(candidates: readonly Uint8Array[], options: ProduceOptions): Promise<ProducedBlock> {
-    const head = this.store.head();
-    const previousTime = head?.header.timestampMs ?? this.genesis.genesisTimeMs;
-    if (options.timestampMs < previousTime) {
-      throw new LedgerError('TIME_WENT_BACKWARDS', `block time ${options.timestampMs} is before the previous block's ${previousTime}`);
-    }
-    const ctx: BlockContext = { height: this.height + 1n, timestampMs: options.timestampMs, proposer: options.proposer };
+    const ctx = this.nextContext(options);
     const started = performance.now();
     const rejected: RejectedTransaction[] = [];
     const verified: VerifiedTransaction[] = [];
@@ -147,6 +149,34 @@ export class Ledger {
     });
     const included = this.app.prepareProposal(ctx, verified, this.store.state, options.limits ?? DEFAULT_BLOCK_LIMITS);
     return this.commit(ctx, included, rejected, performance.now() - started);
+  }
+
+  /**
+   * Executes and commits transactions in exactly the order consensus fixed. Their
+   * signatures were verified on entry to the mempool. A transaction already committed
+   * (an earlier block) or repeated within these is skipped: a transaction id appears on
+   * the chain once.
+   */
+  async executeOrdered(transactions: readonly VerifiedTransaction[], options: { timestampMs: bigint; proposer: Uint8Array }): Promise<ProducedBlock> {
+    const ctx = this.nextContext(options);
+    const started = performance.now();
+    const seen = new Set<string>();
+    const included = transactions.filter((tx) => {
+      const key = bytesToHex(tx.id);
+      if (seen.has(key) || this.store.getTransaction(tx.id) !== undefined) return false;
+      seen.add(key);
+      return true;
+    });
+    return this.commit(ctx, included, [], performance.now() - started);
+  }
+
+  private nextContext(options: { timestampMs: bigint; proposer: Uint8Array }): BlockContext {
+    const head = this.store.head();
+    const previousTime = head?.header.timestampMs ?? this.genesis.genesisTimeMs;
+    if (options.timestampMs < previousTime) {
+      throw new LedgerError('TIME_WENT_BACKWARDS', `block time ${options.timestampMs} is before the previous block's ${previousTime}`);
+    }
+    return { height: this.height + 1n, timestampMs: options.timestampMs, proposer: options.proposer };
   }
 
   private async commit(

@@ -1,0 +1,83 @@
+import { bytesToHex, type BlockHeader, type Receipt, type VerifiedTransaction } from '@tongbao/protocol';
+
+/** What the node announces once a block is durably committed. */
+export interface CommittedBlockEvent {
+  readonly header: BlockHeader;
+  readonly hash: Uint8Array;
+  readonly transactions: readonly VerifiedTransaction[];
+  readonly receipts: readonly Receipt[];
+}
+
+type Listener = (event: CommittedBlockEvent) => void;
+
+const WALLET_ACCOUNT_PREFIX = 'wallet:';
+
+/** The wallets whose balance a receipt's transfers moved, in first-seen order. */
+export function walletsTouched(receipt: Receipt): string[] {
+  const wallets: string[] = [];
+  for (const event of receipt.events) {
+    if (event.kind.case !== 'transfer') continue;
+    for (const account of [event.kind.value.fromAccount, event.kind.value.toAccount]) {
+      if (account.startsWith(WALLET_ACCOUNT_PREFIX)) {
+        const id = account.slice(WALLET_ACCOUNT_PREFIX.length);
+        if (!wallets.includes(id)) wallets.push(id);
+      }
+    }
+  }
+  return wallets;
+}
+
+/**
+ * Fans committed blocks out to everyone waiting: submitters waiting for their
+ * transaction, and subscribers to blocks, receipts and wallets. Delivery is
+ * synchronous and after the commit's write has resolved, so nothing is announced that
+ * a crash could take back.
+ */
+export class CommitEvents {
+  private readonly blockListeners = new Set<Listener>();
+  private readonly receiptWaiters = new Map<string, Set<(height: bigint, receipt: Receipt) => void>>();
+  private readonly walletListeners = new Map<string, Set<(height: bigint, id: Uint8Array, receipt: Receipt) => void>>();
+
+  onBlock(listener: Listener): () => void {
+    this.blockListeners.add(listener);
+    return () => this.blockListeners.delete(listener);
+  }
+
+  onReceipt(idHex: string, listener: (height: bigint, receipt: Receipt) => void): () => void {
+    let set = this.receiptWaiters.get(idHex);
+    if (set === undefined) this.receiptWaiters.set(idHex, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.receiptWaiters.delete(idHex);
+    };
+  }
+
+  onWallet(walletId: string, listener: (height: bigint, id: Uint8Array, receipt: Receipt) => void): () => void {
+    let set = this.walletListeners.get(walletId);
+    if (set === undefined) this.walletListeners.set(walletId, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.walletListeners.delete(walletId);
+    };
+  }
+
+  publish(event: CommittedBlockEvent): void {
+    const height = event.header.height;
+    event.transactions.forEach((tx, index) => {
+      const receipt = event.receipts[index]!;
+      if (this.receiptWaiters.size > 0) {
+        const waiters = this.receiptWaiters.get(bytesToHex(tx.id));
+        if (waiters !== undefined) for (const waiter of [...waiters]) waiter(height, receipt);
+      }
+      if (this.walletListeners.size > 0) {
+        for (const walletId of walletsTouched(receipt)) {
+          const listeners = this.walletListeners.get(walletId);
+          if (listeners !== undefined) for (const listener of [...listeners]) listener(height, tx.id, receipt);
+        }
+      }
+    });
+    for (const listener of [...this.blockListeners]) listener(event);
+  }
+}
