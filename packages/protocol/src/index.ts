@@ -1,3 +1,4 @@
+export * as api from './api/index.js';
 export * from './assert.js';
 export * from './block.js';
 export * from './bytes.js';
