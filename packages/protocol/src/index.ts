@@ -8,6 +8,7 @@ export * from './crypto/index.js';
 export * from './merkle/index.js';
 export * from './state.js';
 export * from './transaction.js';
+export * from './gen/tongbao/v1/batch_pb.js';
 export * from './gen/tongbao/v1/block_pb.js';
 export * from './gen/tongbao/v1/crypto_pb.js';
 export * from './gen/tongbao/v1/currency_pb.js';
