@@ -228,3 +228,4 @@ export type SubscriptionAck = Static<typeof SubscriptionAck>;
 
 /** Path parameter of GET /v1/accounts/{accountId}: "issuance", "vault:<operator>", "wallet:<wallet>". */
 export const AccountId = Type.String({ pattern: '^[A-Za-z0-9._@:-]{1,130}$', description: 'account id, e.g. issuance, vault:<operatorId>, wallet:<walletId>' });
+export type StateProofBody = Static<typeof StateProofBody>;
