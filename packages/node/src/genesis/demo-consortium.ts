@@ -19,6 +19,12 @@ export interface DemoMember {
   readonly keys: KeyPair;
 }
 
+/** A validator node's identity: the organization that runs it and its signing key. */
+export interface DemoValidator {
+  readonly organizationId: string;
+  readonly keys: KeyPair;
+}
+
 export interface DemoConsortium {
   readonly suite: SuiteName;
   readonly chainId: string;
@@ -26,12 +32,15 @@ export interface DemoConsortium {
   readonly centralBank: DemoMember;
   readonly operators: readonly DemoMember[];
   readonly regulator: DemoMember;
+  readonly validators: readonly DemoValidator[];
 }
 
 export interface DemoConsortiumOptions {
   readonly suite?: SuiteName;
   readonly chainId?: string;
   readonly genesisTimeMs?: bigint;
+  /** Validator nodes, run by the central bank, the operators and the regulator in turn (default 1). */
+  readonly validators?: number;
   /**
    * Derives every key from this string, so tests and demos are reproducible. Omit it
    * for fresh random keys (a real deployment generates keys on each organization's
@@ -42,7 +51,8 @@ export interface DemoConsortiumOptions {
 
 /**
  * A consortium of the shape the design describes: a central bank, two commercial-bank
- * operators and a regulator, each with one key.
+ * operators and a regulator, each with one key, and validator nodes with keys of their own
+ * (a validator's consensus key is not its organization's transaction key).
  */
 export function createDemoConsortium(options: DemoConsortiumOptions = {}): DemoConsortium {
   const suiteName = options.suite ?? 'ed25519';
@@ -58,14 +68,22 @@ export function createDemoConsortium(options: DemoConsortiumOptions = {}): DemoC
   const operators = [member('icbc', 'ICBC (operator)', Role.OPERATOR), member('boc', 'Bank of China (operator)', Role.OPERATOR)];
   const regulator = member('regulator', 'Supervisory authority', Role.REGULATOR);
   const members = [centralBank, ...operators, regulator];
+  const validatorCount = options.validators ?? 1;
+  if (!Number.isInteger(validatorCount) || validatorCount < 1 || validatorCount > 100) {
+    throw new TypeError(`a demo consortium has 1 to 100 validators, not ${validatorCount}`);
+  }
+  const validators: DemoValidator[] = Array.from({ length: validatorCount }, (_, i) => {
+    const organizationId = members[i % members.length]!.id;
+    return { organizationId, keys: keyFor(`validator-${i}`) };
+  });
 
   const genesis = create(GenesisSchema, {
     chainId,
     cryptoSuite: suiteIdFromName(suiteName),
     genesisTimeMs: options.genesisTimeMs ?? 1_767_225_600_000n, // 2026-01-01T00:00:00Z
     organizations: members.map((m) => ({ id: m.id, name: m.name, role: m.role, publicKeys: [m.keys.publicKey] })),
-    validators: [centralBank, ...operators].map((m) => ({ organizationId: m.id, publicKey: m.keys.publicKey, power: 1n })),
+    validators: validators.map((v) => ({ organizationId: v.organizationId, publicKey: v.keys.publicKey, power: 1n })),
     currency: defaultCurrencyParams(),
   });
-  return { suite: suiteName, chainId, genesis, centralBank, operators, regulator };
+  return { suite: suiteName, chainId, genesis, centralBank, operators, regulator, validators };
 }
