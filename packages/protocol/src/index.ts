@@ -10,6 +10,7 @@ export * from './state.js';
 export * from './transaction.js';
 export * from './gen/tongbao/v1/batch_pb.js';
 export * from './gen/tongbao/v1/block_pb.js';
+export * from './gen/tongbao/v1/consensus_pb.js';
 export * from './gen/tongbao/v1/crypto_pb.js';
 export * from './gen/tongbao/v1/currency_pb.js';
 export * from './gen/tongbao/v1/currency_state_pb.js';

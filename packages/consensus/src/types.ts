@@ -1,0 +1,259 @@
+/**
+ * The public interface of the consensus core: its configuration, the collaborators the
+ * shell injects, the events it accepts and the effects it returns.
+ *
+ * The core is a pure, synchronous state machine (`step(event) → Effect[]`): no clock, no
+ * sockets, no disk, no randomness. The shell (packages/node, or the simulator in
+ * packages/testing) owns all of those and performs the effects, in order.
+ *
+ * Wire types (ConsensusBlock, Vote, QuorumCert, Timeout, TimeoutCert, ConsensusMessage,
+ * Evidence, SafetyState) are the generated protobuf types of
+ * proto/tongbao/v1/consensus.proto, re-exported here. Rounds, heights, epochs and block
+ * timestamps are bigint (uint64 on the wire); durations and `nowMs` are numbers.
+ */
+import type {
+  BatchRef,
+  ConsensusBlock,
+  ConsensusMessage,
+  Evidence,
+  QuorumCert,
+  SafetyState,
+  SyncRequest,
+} from '@tongbao/protocol';
+
+export type {
+  BatchRef,
+  ConsensusBlock,
+  ConsensusMessage,
+  ConflictingProposals,
+  ConflictingVotes,
+  Evidence,
+  Proposal,
+  QuorumCert,
+  RoundSync,
+  SafetyState,
+  SyncRequest,
+  SyncResponse,
+  Timeout,
+  TimeoutCert,
+  TimeoutData,
+  Vote,
+  VoteData,
+} from '@tongbao/protocol';
+
+// ───────────────────────────── configuration ─────────────────────────────
+
+/** Timing parameters, in milliseconds of the shell's clock. Checked at construction. */
+export interface ConsensusTiming {
+  /** Round timeout after a round entered by a QC (no consecutive timeouts). */
+  readonly roundTimeoutBaseMs: number;
+  /** Ceiling of the exponential back-off: base × 2^consecutiveTimeouts, capped here. */
+  readonly roundTimeoutMaxMs: number;
+  /**
+   * How long a leader with nothing to order waits before proposing an empty block, which
+   * keeps rounds and block time moving. Must be below roundTimeoutBaseMs.
+   */
+  readonly emptyBlockIntervalMs: number;
+  /** A voter rejects a proposal whose timestamp is further than this ahead of its clock. */
+  readonly proposalTimestampDriftMaxMs: number;
+}
+
+/** Size limits, every one named with its unit last. Checked at construction. */
+export interface ConsensusLimits {
+  /** Batch references in one block. */
+  readonly payloadBatchCountMax: number;
+  /** Sum of the referenced batches' transaction counts in one block. */
+  readonly payloadTransactionCountMax: number;
+  /** Sum of the referenced batches' encoded sizes in one block. */
+  readonly payloadBytesMax: number;
+  /** Blocks asked for, or served, in one catch-up exchange. */
+  readonly syncBlocksMax: number;
+  /** Uncommitted blocks kept in the block tree; beyond it new blocks are refused. */
+  readonly blockTreeBlocksMax: number;
+  /** Rounds behind the current one for which votes and proposals are remembered (evidence). */
+  readonly evidenceRoundsRetainedCount: number;
+  /** Proposals held while their parent or batches are being fetched. */
+  readonly pendingProposalsCountMax: number;
+}
+
+/**
+ * Everything fixed for one epoch: constructed by the shell from the genesis (validator
+ * list in genesis order, chain id) and the node's own configuration.
+ */
+export interface ConsensusConfig {
+  readonly chainId: string;
+  /** Validator-set generation; 0 until validator changes exist. Carried in every signed message. */
+  readonly epoch: bigint;
+  /** Public keys in genesis order; a validator's index in this list names it everywhere. */
+  readonly validators: readonly Uint8Array[];
+  /** This node's index in `validators`. */
+  readonly selfIndex: number;
+  /** The root of the chain: height 0, round 0, certified by the genesis QC. */
+  readonly genesis: GenesisAnchor;
+  readonly timing: ConsensusTiming;
+  readonly limits: ConsensusLimits;
+}
+
+/** The genesis as consensus sees it: a committed block at height 0, round 0. */
+export interface GenesisAnchor {
+  /** Hash identifying the chain's genesis (e.g. the hash of the encoded Genesis). */
+  readonly hash: Uint8Array;
+  /** Milliseconds since the Unix epoch; block 1's timestamp must exceed it. */
+  readonly timestampMs: bigint;
+}
+
+// ───────────────────────────── injected collaborators ─────────────────────────────
+
+/** Produces signatures with this validator's key. Only the safety rules hold it. */
+export interface Signer {
+  sign(message: Uint8Array): Uint8Array;
+}
+
+/** The chain's consensus-critical verifier (protocol's `verify` bound to the suite). */
+export type VerifySignature = (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean;
+
+/** The chain's hash function (protocol's suite hash). */
+export type HashFunction = (data: Uint8Array) => Uint8Array;
+
+/** What a leader asks its payload source for. */
+export interface PayloadRequest {
+  readonly batchCountMax: number;
+  readonly transactionCountMax: number;
+  readonly bytesMax: number;
+  /** Batches already ordered by the uncommitted ancestors of the block being built; never return these. */
+  readonly pending: readonly BatchRef[];
+}
+
+/**
+ * The node's batch store as consensus sees it (the mempool). Synchronous: the shell
+ * answers from memory.
+ */
+export interface PayloadSource {
+  /** Batches for the next proposal, within the limits, in the order they should be ordered. */
+  next(request: PayloadRequest): BatchRef[];
+  /** Whether the batch's transactions are held locally (a voter votes only if all are). */
+  available(ref: BatchRef): boolean;
+}
+
+export interface ConsensusDependencies {
+  readonly hash: HashFunction;
+  readonly verify: VerifySignature;
+  readonly signer: Signer;
+  readonly payload: PayloadSource;
+}
+
+/**
+ * What the shell restores after a restart: the last SafetyState it persisted (exactly
+ * the one of the last completed persist effect) and its committed tip.
+ */
+export interface RestoredState {
+  readonly safety: SafetyState;
+  /** The highest committed block and the QC that committed it; absent at genesis. */
+  readonly committed?: { readonly block: ConsensusBlock; readonly commitQc: QuorumCert };
+}
+
+// ───────────────────────────── events ─────────────────────────────
+
+/** Timers the core sets; a timer fires as an event carrying its kind and round. */
+export type TimerKind =
+  /** The round has lasted too long: sign a timeout (or re-send it). */
+  | 'roundTimeout'
+  /** The leader waited emptyBlockIntervalMs with nothing to order: propose anyway. */
+  | 'emptyBlock';
+
+/**
+ * Inputs to `step`. Every event carries `nowMs`, the shell's clock in milliseconds since
+ * the Unix epoch: the only time the core sees.
+ */
+export type ConsensusEvent =
+  /** Once, first: enter the first round (after genesis or restore). */
+  | { readonly kind: 'start'; readonly nowMs: number }
+  /**
+   * A decoded message from validator `from`, the index the transport authenticated
+   * (mTLS). Signatures inside are not yet checked; the core checks them.
+   */
+  | { readonly kind: 'message'; readonly nowMs: number; readonly from: number; readonly message: ConsensusMessage }
+  /** A timer set by a `setTimer` effect fired. Stale timers are ignored by the core. */
+  | { readonly kind: 'timer'; readonly nowMs: number; readonly timer: TimerKind; readonly round: bigint }
+  /** A batch became locally available (received, fetched or made here). */
+  | { readonly kind: 'batchAvailable'; readonly nowMs: number; readonly ref: BatchRef };
+
+// ───────────────────────────── effects ─────────────────────────────
+
+/** A committed block, its hash, and the certificate proving the commit. */
+export interface CommittedBlock {
+  readonly block: ConsensusBlock;
+  readonly hash: Uint8Array;
+  /**
+   * The QC that committed this block: it certifies a child C of the highest block of this
+   * commit (`commitQc.data.parentHash` = that block's hash, `data.round` = its round + 1).
+   * Lower blocks of the same commit are linked to that block by parent hashes.
+   */
+  readonly commitQc: QuorumCert;
+}
+
+/** Where a message goes: one validator, or every validator but this one. */
+export type Destination = { readonly kind: 'validator'; readonly index: number } | { readonly kind: 'broadcast' };
+
+/**
+ * Outputs of `step`, to be performed by the shell in list order.
+ *
+ * ORDERING CONTRACT: the shell MUST complete (durably, fsync'd) every `persist` effect
+ * before performing any effect after it in the same list. The safety rules rely on it:
+ * their state is persisted before the signed message that depends on it is sent, so a
+ * crash can never lose the record of a signature that left the node.
+ */
+export type ConsensusEffect =
+  /** Save the safety rules' state; on restart pass the last one saved to `RestoredState`. */
+  | { readonly kind: 'persist'; readonly safety: SafetyState }
+  /** Send a message. Loss is tolerated: the protocol retransmits what matters on timeouts. */
+  | { readonly kind: 'send'; readonly to: Destination; readonly message: ConsensusMessage }
+  /**
+   * Call back with a `timer` event after `delayMs`. Setting a timer of the same kind and
+   * round again replaces it; timers of other rounds may be left to fire (they are ignored).
+   */
+  | { readonly kind: 'setTimer'; readonly timer: TimerKind; readonly round: bigint; readonly delayMs: number }
+  /**
+   * Blocks became final, in height order, each extending the previous committed one.
+   * Execute and store them (with their commit QC, to serve catch-up); never revisited.
+   */
+  | { readonly kind: 'commit'; readonly blocks: readonly CommittedBlock[] }
+  /** A proposal waits for these batches: fetch them (from `from` first) and report `batchAvailable`. */
+  | { readonly kind: 'fetchBatches'; readonly from: number; readonly refs: readonly BatchRef[] }
+  /**
+   * This node is missing blocks (behind, restarted, or a parent unseen): send `request`
+   * as a `syncRequest` message to validator `from` (or any other) and deliver the answer.
+   */
+  | { readonly kind: 'fetchBlocks'; readonly from: number; readonly request: SyncRequest }
+  /**
+   * Answer a peer's SyncRequest: send validator `to` a `syncResponse` made by
+   * `buildSyncResponse` from the committed blocks the shell has stored from
+   * `request.fromHeight` up, followed by `tail` (the uncommitted certified blocks the core
+   * holds, lowest first) and `highQc`.
+   */
+  | {
+      readonly kind: 'serveBlocks';
+      readonly to: number;
+      readonly request: SyncRequest;
+      readonly tail: readonly ConsensusBlock[];
+      readonly highQc: QuorumCert;
+    }
+  /** Proof that a validator misbehaved; the node will put it on chain. */
+  | { readonly kind: 'evidence'; readonly evidence: Evidence };
+
+/** The consensus core. */
+export interface Consensus {
+  /** Advances the state machine by one event. Synchronous and deterministic. */
+  step(event: ConsensusEvent): ConsensusEffect[];
+  /** Read-only views for the shell's metrics and the tests. */
+  readonly status: ConsensusStatus;
+}
+
+export interface ConsensusStatus {
+  readonly round: bigint;
+  readonly committedHeight: bigint;
+  readonly committedHash: Uint8Array;
+  readonly highQcRound: bigint;
+  /** Timeouts in a row since the last round entered by a QC (drives the back-off). */
+  readonly consecutiveTimeouts: number;
+}
