@@ -14,6 +14,7 @@ export const ERROR_STATUS = {
   NON_CANONICAL_ENCODING: 400,
   NOT_FOUND: 404,
   OVERSIZED: 413,
+  URI_TOO_LONG: 414,
   UNSUPPORTED_MEDIA_TYPE: 415,
   UPGRADE_REQUIRED: 426,
   RATE_LIMITED: 429,
@@ -49,6 +50,7 @@ const FASTIFY_CODES: Readonly<Record<string, ApiErrorCode>> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: 'MALFORMED_REQUEST',
   FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_REQUEST',
   FST_ERR_BAD_URL: 'MALFORMED_REQUEST',
+  FST_ERR_MAX_PARAM_LENGTH: 'URI_TOO_LONG',
   FST_ERR_ASYNC_CONSTRAINT: 'MALFORMED_REQUEST',
 };
 
@@ -61,6 +63,11 @@ function body(code: string, message: string, details?: Readonly<Record<string, u
   return details !== undefined && Object.keys(details).length > 0
     ? { error: { code, message, details: { ...details } } }
     : { error: { code, message } };
+}
+
+/** Fastify's messages may quote the request's path: keep an answer small whatever was sent. */
+function clip(message: string): string {
+  return message.length > 300 ? `${message.slice(0, 300)}…` : message;
 }
 
 const INTERNAL_REPLY: ErrorReply = {
@@ -84,19 +91,19 @@ export function toErrorReply(error: unknown): ErrorReply & { internal: boolean }
     const message = typeof e.message === 'string' ? e.message : 'malformed request';
     if (Array.isArray(e.validation)) {
       const where = typeof e.validationContext === 'string' ? e.validationContext : 'request';
-      return { statusCode: 400, body: body('MALFORMED_REQUEST', message, { in: where }), internal: false };
+      return { statusCode: 400, body: body('MALFORMED_REQUEST', clip(message), { in: where }), internal: false };
     }
     const mapped = typeof e.code === 'string' ? FASTIFY_CODES[e.code] : undefined;
-    if (mapped !== undefined) return { statusCode: ERROR_STATUS[mapped], body: body(mapped, message), internal: false };
+    if (mapped !== undefined) return { statusCode: ERROR_STATUS[mapped], body: body(mapped, clip(message)), internal: false };
     // Any other client error Fastify raised on its own (it sets a 4xx statusCode):
     // the request was at fault, so it is a malformed request with that status.
     if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500 && typeof e.code === 'string' && e.code.startsWith('FST_')) {
       const code: ApiErrorCode = e.statusCode === 413 ? 'OVERSIZED' : e.statusCode === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : e.statusCode === 404 ? 'NOT_FOUND' : 'MALFORMED_REQUEST';
-      return { statusCode: e.statusCode === 404 || e.statusCode === 413 || e.statusCode === 415 ? e.statusCode : 400, body: body(code, message), internal: false };
+      return { statusCode: ERROR_STATUS[code], body: body(code, clip(message)), internal: false };
     }
     // A JSON body that does not parse (secure-json-parse raises a SyntaxError with 400).
     if (error instanceof SyntaxError && e.statusCode === 400) {
-      return { statusCode: 400, body: body('MALFORMED_REQUEST', `body is not valid JSON: ${message}`), internal: false };
+      return { statusCode: 400, body: body('MALFORMED_REQUEST', clip(`body is not valid JSON: ${message}`)), internal: false };
     }
   }
   return { ...INTERNAL_REPLY, internal: true };

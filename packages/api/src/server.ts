@@ -27,6 +27,12 @@ export function createApiServer(service: NodeService, options: Partial<ApiOption
     routerOptions: { maxParamLength: PARAM_CHARS_MAX },
     // Fastify's own 503 while closing is not an ErrorBody; the onRequest hook below answers instead.
     return503OnClosing: false,
+    // Errors the router raises before any route (bad percent-encoding, overlong
+    // parameters) go through the same table instead of Fastify's own body.
+    frameworkErrors: (error, _request, reply) => {
+      const { statusCode, body } = toErrorReply(error);
+      void (reply as FastifyReply).code(statusCode).type('application/json; charset=utf-8').send(body);
+    },
     ajv: {
       // Reject what does not match, never repair it: no stripping of extra fields, no
       // coercion of "1" to 1, no defaults filled in.
