@@ -115,7 +115,7 @@ export const CONFIG_FIELDS: { readonly [S in Section]: Readonly<Record<keyof Nod
   block: {
     transactionsMax: int(1, 1_000_000, 20_000, 'transactions in one block'),
     bytesMax: int(64 * KIB, 256 * MIB, 16 * MIB, 'bytes of transactions in one block'),
-    emptyBlockIntervalMs: int(10, 3_600_000, 1_000, 'longest a leader waits before proposing an empty block'),
+    emptyBlockIntervalMs: int(10, 3_600_000, 500, 'longest a leader waits before proposing an empty block'),
   },
   batch: {
     transactionsMax: int(1, 100_000, 2_000, 'transactions in one batch'),
@@ -203,6 +203,7 @@ function checkRelations(config: NodeConfig, source: string): void {
     [config.mempool.senderTransactionsMax <= config.mempool.transactionsMax, 'mempool.sender_transactions_max must not exceed mempool.transactions_max'],
     [config.consensus.roundTimeoutMs <= config.consensus.roundTimeoutMaxMs, 'consensus.round_timeout_ms must not exceed consensus.round_timeout_max_ms'],
     [config.mempool.transactionBytesMax <= config.api.bodyBytesMax, 'mempool.transaction_bytes_max must not exceed api.body_bytes_max'],
+    [config.block.emptyBlockIntervalMs < config.consensus.roundTimeoutMs, 'block.empty_block_interval_ms must be below consensus.round_timeout_ms, or idle rounds would time out'],
   ];
   for (const [ok, message] of rules) if (!ok) throw new ConfigError(`${source}: ${message}`);
 }

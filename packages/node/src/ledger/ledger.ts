@@ -60,6 +60,8 @@ export interface ProducedBlock {
   readonly hash: Uint8Array;
   readonly receipts: readonly Receipt[];
   readonly transactionIds: readonly Uint8Array[];
+  /** The transactions of the block, in order (after duplicates were skipped). */
+  readonly executed: readonly VerifiedTransaction[];
   readonly rejected: readonly RejectedTransaction[];
   readonly timings: BlockTimings;
 }
@@ -213,6 +215,6 @@ export class Ledger {
       prepareStateMs: hashingStarted - prepareStarted,
       commitMs: performance.now() - hashingStarted,
     };
-    return { header, hash: id, receipts, transactionIds, rejected, timings };
+    return { header, hash: id, receipts, transactionIds, executed: txs, rejected, timings };
   }
 }

@@ -1,0 +1,188 @@
+import {
+  assert,
+  bytesToHex,
+  create,
+  ConsensusMessageSchema,
+  type BatchRef,
+  type ConsensusMessage,
+  type VerifiedTransaction,
+} from '@tongbao/protocol';
+import {
+  buildSyncResponse,
+  type CommittedBlock,
+  type Consensus,
+  type ConsensusEffect,
+  type ConsensusEvent,
+  type Destination,
+  type TimerKind,
+} from '@tongbao/consensus';
+import type { Logger } from 'pino';
+import type { BatchStore } from './batch-store.js';
+import type { ConsensusStore } from './consensus-store.js';
+import type { PayloadQueue } from './payload-queue.js';
+
+/** How consensus messages leave this node. With one validator there is no one to send to. */
+export interface ConsensusTransport {
+  send(to: Destination, message: ConsensusMessage): void;
+}
+
+export const NO_PEERS: ConsensusTransport = { send: () => {} };
+
+/** Executes committed blocks: the ledger side of the seam. */
+export type ExecuteCommitted = (commit: CommittedBlock, transactions: readonly VerifiedTransaction[]) => Promise<void>;
+
+export interface ConsensusDriverOptions {
+  readonly core: Consensus;
+  readonly store: ConsensusStore;
+  readonly batches: BatchStore;
+  readonly payload: PayloadQueue;
+  readonly transport: ConsensusTransport;
+  readonly execute: ExecuteCommitted;
+  readonly logger: Logger;
+  readonly hash: (data: Uint8Array) => Uint8Array;
+  /** The shell's clock; the only place consensus time comes from. */
+  readonly now?: () => number;
+}
+
+/**
+ * The imperative shell around the pure consensus core. Events are queued and stepped one
+ * at a time; the effects of each step are performed in order, and a `persist` effect is
+ * durably written before anything after it happens — so no vote leaves the node before
+ * the record of it is on disk. Committed blocks are recorded, then executed, in order.
+ */
+export class ConsensusDriver {
+  private readonly queue: ConsensusEvent[] = [];
+  private running = false;
+  private stopped = false;
+  private readonly timers = new Map<TimerKind, NodeJS.Timeout>();
+  private readonly now: () => number;
+  private idle: Promise<void> = Promise.resolve();
+  private resolveIdle: (() => void) | undefined;
+  private failure: unknown;
+
+  constructor(private readonly options: ConsensusDriverOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  start(): void {
+    this.enqueue({ kind: 'start', nowMs: this.now() });
+  }
+
+  deliver(from: number, message: ConsensusMessage): void {
+    this.enqueue({ kind: 'message', nowMs: this.now(), from, message });
+  }
+
+  batchAvailable(ref: BatchRef): void {
+    this.enqueue({ kind: 'batchAvailable', nowMs: this.now(), ref });
+  }
+
+  /** Stops taking events, cancels timers and waits for the step in progress to finish. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    await this.idle;
+  }
+
+  /** The error that stopped the driver, if any: a node must halt rather than go on wrong. */
+  get error(): unknown {
+    return this.failure;
+  }
+
+  private enqueue(event: ConsensusEvent): void {
+    if (this.stopped) return;
+    this.queue.push(event);
+    if (!this.running) {
+      this.running = true;
+      this.idle = new Promise((resolve) => (this.resolveIdle = resolve));
+      void this.drain();
+    }
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0 && !this.stopped) {
+        const event = this.queue.shift()!;
+        const effects = this.options.core.step(event);
+        for (const effect of effects) await this.perform(effect);
+      }
+    } catch (error) {
+      // A failed persist or execution leaves the node unable to vouch for its state: halt.
+      this.failure = error;
+      this.stopped = true;
+      this.options.logger.fatal({ err: error }, 'consensus halted');
+    } finally {
+      this.running = false;
+      this.resolveIdle?.();
+    }
+  }
+
+  private async perform(effect: ConsensusEffect): Promise<void> {
+    switch (effect.kind) {
+      case 'persist':
+        await this.options.store.persist(effect, this.options.hash);
+        return;
+      case 'send':
+        this.options.transport.send(effect.to, effect.message);
+        return;
+      case 'setTimer': {
+        clearTimeout(this.timers.get(effect.timer));
+        const { timer, round } = effect;
+        this.timers.set(
+          timer,
+          setTimeout(() => {
+            this.timers.delete(timer);
+            this.enqueue({ kind: 'timer', nowMs: this.now(), timer, round });
+          }, effect.delayMs),
+        );
+        return;
+      }
+      case 'commit':
+        await this.commit(effect.blocks);
+        return;
+      case 'fetchBatches':
+        // Batches come with their proposals once validators gossip them (multi-validator
+        // networking); a lone validator only orders batches it made.
+        this.options.logger.warn({ from: effect.from, batches: effect.refs.length }, 'proposal waits for batches this node does not hold');
+        return;
+      case 'fetchBlocks':
+        this.options.transport.send(
+          { kind: 'validator', index: effect.from },
+          create(ConsensusMessageSchema, { kind: { case: 'syncRequest', value: effect.request } }),
+        );
+        return;
+      case 'serveBlocks': {
+        const committed = [];
+        const last = this.options.store.committedHeight();
+        for (let h = effect.request.fromHeight; h <= last && committed.length < effect.request.maxBlocks; h++) {
+          const stored = this.options.store.getCommit(h);
+          if (stored === undefined) break;
+          committed.push(stored.block);
+        }
+        const response = buildSyncResponse(effect.request, committed, effect.tail, effect.highQc, effect.request.maxBlocks);
+        this.options.transport.send({ kind: 'validator', index: effect.to }, create(ConsensusMessageSchema, { kind: { case: 'syncResponse', value: response } }));
+        return;
+      }
+      case 'evidence':
+        this.options.logger.warn({ evidence: effect.evidence.kind.case }, 'misbehaviour evidence');
+        return;
+    }
+  }
+
+  /** Records the commits durably, then executes them in height order. */
+  private async commit(blocks: readonly CommittedBlock[]): Promise<void> {
+    await this.options.store.saveCommits(blocks.map(({ block, commitQc }) => ({ block, commitQc })));
+    for (const commit of blocks) {
+      const transactions: VerifiedTransaction[] = [];
+      for (const ref of commit.block.payload) {
+        const batch = this.options.batches.get(ref.digest);
+        // The core votes for, and so commits, only blocks whose batches are held here.
+        assert(batch !== undefined, `committed block ${commit.block.height} orders batch ${bytesToHex(ref.digest)} that this node holds`);
+        transactions.push(...batch.transactions);
+      }
+      await this.options.execute(commit, transactions);
+      this.options.payload.remove(commit.block.payload);
+      for (const ref of commit.block.payload) this.options.batches.release(ref.digest);
+    }
+  }
+}

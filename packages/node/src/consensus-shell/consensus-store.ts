@@ -1,0 +1,102 @@
+import {
+  bytesToU64,
+  concatBytes,
+  ConsensusBlockSchema,
+  decodeCanonical,
+  encode,
+  QuorumCertSchema,
+  SafetyStateSchema,
+  u64ToBytes,
+  utf8ToBytes,
+  type ConsensusBlock,
+  type QuorumCert,
+  type SafetyState,
+} from '@tongbao/protocol';
+import type { KeyValueStore } from '@tongbao/storage';
+
+const SAFETY_KEY = utf8ToBytes('s');
+const HIGH_QC_KEY = utf8ToBytes('h');
+const UNCOMMITTED_PREFIX = utf8ToBytes('u');
+const COMMITTED_TIP_KEY = utf8ToBytes('t');
+const BLOCK_PREFIX = utf8ToBytes('c');
+const COMMIT_QC_PREFIX = utf8ToBytes('q');
+const RECORD_BYTES_MAX = 64 * 1024 * 1024;
+
+export interface StoredCommit {
+  readonly block: ConsensusBlock;
+  readonly commitQc: QuorumCert;
+}
+
+/**
+ * The consensus side's durable state: the safety rules' state (saved, synced, before any
+ * signature that depends on it leaves the node), and every committed block with the
+ * certificate that committed it — to re-execute after a crash and to serve peers that
+ * catch up. Lives in its own LevelDB next to the ledger.
+ */
+export class ConsensusStore {
+  constructor(private readonly kv: KeyValueStore) {}
+
+  loadSafety(): SafetyState | undefined {
+    const bytes = this.kv.get(SAFETY_KEY);
+    return bytes === undefined ? undefined : decodeCanonical(SafetyStateSchema, bytes, RECORD_BYTES_MAX);
+  }
+
+  loadHighQc(): QuorumCert | undefined {
+    const bytes = this.kv.get(HIGH_QC_KEY);
+    return bytes === undefined ? undefined : decodeCanonical(QuorumCertSchema, bytes, RECORD_BYTES_MAX);
+  }
+
+  /** Certified or proposed blocks above the committed tip, kept so a restart resumes them. */
+  async loadUncommitted(): Promise<ConsensusBlock[]> {
+    const committed = this.committedHeight();
+    const blocks: ConsensusBlock[] = [];
+    for await (const [, value] of this.kv.iterate({ gte: UNCOMMITTED_PREFIX, lt: Uint8Array.of(UNCOMMITTED_PREFIX[0]! + 1) })) {
+      const block = decodeCanonical(ConsensusBlockSchema, value, RECORD_BYTES_MAX);
+      if (block.height > committed) blocks.push(block);
+    }
+    return blocks;
+  }
+
+  /** One synced write of whatever the core asked to persist. */
+  persist(update: { safety?: SafetyState; blocks?: readonly ConsensusBlock[]; highQc?: QuorumCert }, hash: (data: Uint8Array) => Uint8Array): Promise<void> {
+    const ops: { type: 'put'; key: Uint8Array; value: Uint8Array }[] = [];
+    if (update.safety !== undefined) ops.push({ type: 'put', key: SAFETY_KEY, value: encode(SafetyStateSchema, update.safety) });
+    if (update.highQc !== undefined) ops.push({ type: 'put', key: HIGH_QC_KEY, value: encode(QuorumCertSchema, update.highQc) });
+    for (const block of update.blocks ?? []) {
+      const value = encode(ConsensusBlockSchema, block);
+      ops.push({ type: 'put', key: concatBytes(UNCOMMITTED_PREFIX, u64ToBytes(block.height), hash(value)), value });
+    }
+    return ops.length === 0 ? Promise.resolve() : this.kv.write(ops);
+  }
+
+  /**
+   * Records committed blocks in one synced write, before they are executed, and drops
+   * the uncommitted copies at those heights.
+   */
+  async saveCommits(commits: readonly StoredCommit[]): Promise<void> {
+    if (commits.length === 0) return;
+    const top = commits[commits.length - 1]!.block.height;
+    const stale: { type: 'del'; key: Uint8Array }[] = [];
+    for await (const [key] of this.kv.iterate({ gte: UNCOMMITTED_PREFIX, lt: concatBytes(UNCOMMITTED_PREFIX, u64ToBytes(top + 1n)) })) {
+      stale.push({ type: 'del', key });
+    }
+    const ops = commits.flatMap(({ block, commitQc }) => [
+      { type: 'put' as const, key: concatBytes(BLOCK_PREFIX, u64ToBytes(block.height)), value: encode(ConsensusBlockSchema, block) },
+      { type: 'put' as const, key: concatBytes(COMMIT_QC_PREFIX, u64ToBytes(block.height)), value: encode(QuorumCertSchema, commitQc) },
+    ]);
+    ops.push({ type: 'put', key: COMMITTED_TIP_KEY, value: u64ToBytes(top) });
+    await this.kv.write([...ops, ...stale]);
+  }
+
+  committedHeight(): bigint {
+    const bytes = this.kv.get(COMMITTED_TIP_KEY);
+    return bytes === undefined ? 0n : bytesToU64(bytes);
+  }
+
+  getCommit(height: bigint): StoredCommit | undefined {
+    const block = this.kv.get(concatBytes(BLOCK_PREFIX, u64ToBytes(height)));
+    const qc = this.kv.get(concatBytes(COMMIT_QC_PREFIX, u64ToBytes(height)));
+    if (block === undefined || qc === undefined) return undefined;
+    return { block: decodeCanonical(ConsensusBlockSchema, block, RECORD_BYTES_MAX), commitQc: decodeCanonical(QuorumCertSchema, qc, RECORD_BYTES_MAX) };
+  }
+}

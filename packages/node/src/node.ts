@@ -1,0 +1,222 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  assert,
+  bytesToHex,
+  encode,
+  equalBytes,
+  GenesisSchema,
+  verify,
+  type VerifiedTransaction,
+} from '@tongbao/protocol';
+import { LevelKeyValueStore, type KeyValueStore } from '@tongbao/storage';
+import {
+  createConsensus,
+  DEFAULT_LIMITS,
+  DEFAULT_TIMING,
+  initialSafetyState,
+  type CommittedBlock,
+  type ConsensusConfig,
+  type RestoredState,
+} from '@tongbao/consensus';
+import { createApiServer } from '@tongbao/api';
+import type { FastifyInstance } from 'fastify';
+import { loadNodeHome, type NodeHome } from './home/home.js';
+import { Ledger } from './ledger/ledger.js';
+import { Mempool } from './mempool/mempool.js';
+import { VerifierPool } from './mempool/verifier-pool.js';
+import { CommitEvents } from './service/commit-events.js';
+import { Admission } from './service/admission.js';
+import { NodeService } from './service/node-service.js';
+import { NodeMetrics } from './telemetry/metrics.js';
+import { createLogger, type Logger } from './telemetry/logger.js';
+import { BatchStore } from './consensus-shell/batch-store.js';
+import { BatchMaker } from './consensus-shell/batch-maker.js';
+import { ConsensusStore } from './consensus-shell/consensus-store.js';
+import { ConsensusDriver, NO_PEERS } from './consensus-shell/consensus-driver.js';
+import { PayloadQueue } from './consensus-shell/payload-queue.js';
+
+export interface StartOptions {
+  /** Where logs go (stdout by default). */
+  readonly logDestination?: NodeJS.WritableStream;
+}
+
+/**
+ * The composition root: the one place that knows every concrete type and wires them.
+ * Transactions flow api → admission (verify on workers) → mempool → batches → consensus
+ * (pure core, driven by its shell) → ledger (execute + one atomic commit) → events.
+ */
+export class TongbaoNode {
+  private constructor(
+    readonly home: NodeHome,
+    readonly logger: Logger,
+    readonly ledger: Ledger,
+    readonly service: NodeService,
+    readonly server: FastifyInstance,
+    private readonly parts: {
+      readonly ledgerKv: KeyValueStore;
+      readonly consensusKv: KeyValueStore;
+      readonly pool: VerifierPool;
+      readonly driver: ConsensusDriver;
+      readonly batchMaker: BatchMaker;
+    },
+  ) {}
+
+  /** The API's base URL once listening. */
+  get apiUrl(): string {
+    const address = this.server.server.address();
+    assert(address !== null && typeof address === 'object', 'the API server listens on a TCP address');
+    return `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
+  }
+
+  static async start(homeDir: string, options: StartOptions = {}): Promise<TongbaoNode> {
+    const home = loadNodeHome(homeDir);
+    const { config, genesis } = home;
+    const logger = createLogger({ level: config.log.level, moniker: config.node.moniker, ...(options.logDestination ? { destination: options.logDestination } : {}) });
+    mkdirSync(home.dataDir, { recursive: true });
+    const ledgerKv = await LevelKeyValueStore.open(join(home.dataDir, 'ledger'));
+    const consensusKv = await LevelKeyValueStore.open(join(home.dataDir, 'consensus'));
+    const ledger = await Ledger.open(ledgerKv, genesis);
+    const metrics = new NodeMetrics();
+    const events = new CommitEvents();
+    const consensusStore = new ConsensusStore(consensusKv);
+    const batches = new BatchStore(consensusKv, ledger.suiteName, ledger.chainId, ledger.suite.hash);
+    const payload = new PayloadQueue(batches);
+
+    const validators = genesis.validators.map((v) => v.publicKey);
+    const selfIndex = validators.findIndex((key) => equalBytes(key, home.validatorKeys.publicKey));
+    if (selfIndex < 0) {
+      throw new Error(`this node's validator key ${bytesToHex(home.validatorKeys.publicKey).slice(0, 16)}… is not a validator of the genesis`);
+    }
+
+    const mempool = new Mempool(ledger.app, () => ledger.state, {
+      transactionsMax: config.mempool.transactionsMax,
+      bytesMax: config.mempool.bytesMax,
+      senderTransactionsMax: config.mempool.senderTransactionsMax,
+      nonceGapMax: config.mempool.nonceGapMax,
+    });
+
+    const execute = async (commit: CommittedBlock, transactions: readonly VerifiedTransaction[]): Promise<void> => {
+      assert(commit.block.height === ledger.height + 1n, `committed block ${commit.block.height} follows ledger height ${ledger.height}`);
+      const produced = await ledger.executeOrdered(transactions, {
+        timestampMs: commit.block.timestampMs,
+        proposer: validators[commit.block.proposer]!,
+      });
+      mempool.removeCommitted(transactions, ledger.state);
+      metrics.height.set(Number(produced.header.height));
+      metrics.blockTransactions.observe(produced.receipts.length);
+      metrics.blockPhaseSeconds.observe({ phase: 'execute' }, produced.timings.executeMs / 1000);
+      metrics.blockPhaseSeconds.observe({ phase: 'state_root' }, produced.timings.prepareStateMs / 1000);
+      metrics.blockPhaseSeconds.observe({ phase: 'commit' }, produced.timings.commitMs / 1000);
+      let failed = 0;
+      for (const receipt of produced.receipts) if (receipt.code !== 0) failed++;
+      metrics.transactionsCommitted.inc({ outcome: 'ok' }, produced.receipts.length - failed);
+      if (failed > 0) metrics.transactionsCommitted.inc({ outcome: 'failed' }, failed);
+      metrics.mempoolTransactions.set(mempool.size);
+      metrics.mempoolBytes.set(mempool.sizeBytes);
+      events.publish({ header: produced.header, hash: produced.hash, transactions: produced.executed, receipts: produced.receipts });
+      if (produced.receipts.length > 0) logger.debug({ height: Number(produced.header.height), transactions: produced.receipts.length }, 'block committed');
+    };
+
+    // Blocks consensus committed before a crash but the ledger had not executed.
+    for (let height = ledger.height + 1n; height <= consensusStore.committedHeight(); height++) {
+      const stored = consensusStore.getCommit(height);
+      assert(stored !== undefined, `committed consensus block ${height} is stored`);
+      const transactions = stored.block.payload.flatMap((ref) => {
+        const batch = batches.get(ref.digest);
+        assert(batch !== undefined, `batch ${bytesToHex(ref.digest)} of committed block ${height} is stored`);
+        return batch.transactions;
+      });
+      await execute({ block: stored.block, hash: new Uint8Array(), commitQc: stored.commitQc }, transactions);
+      logger.info({ height: Number(height) }, 're-executed a block committed before the restart');
+    }
+
+    const consensusConfig: ConsensusConfig = {
+      chainId: ledger.chainId,
+      epoch: 0n,
+      validators,
+      selfIndex,
+      genesis: { hash: ledger.suite.hash(encode(GenesisSchema, genesis)), timestampMs: genesis.genesisTimeMs },
+      timing: {
+        ...DEFAULT_TIMING,
+        roundTimeoutBaseMs: config.consensus.roundTimeoutMs,
+        roundTimeoutMaxMs: config.consensus.roundTimeoutMaxMs,
+        emptyBlockIntervalMs: config.block.emptyBlockIntervalMs,
+      },
+      limits: { ...DEFAULT_LIMITS, payloadTransactionCountMax: config.block.transactionsMax, payloadBytesMax: config.block.bytesMax },
+    };
+    const tip = consensusStore.committedHeight();
+    const tipCommit = tip > 0n ? consensusStore.getCommit(tip) : undefined;
+    const highQc = consensusStore.loadHighQc();
+    const restored: RestoredState = {
+      safety: consensusStore.loadSafety() ?? initialSafetyState(0n),
+      ...(tipCommit === undefined ? {} : { committed: tipCommit }),
+      blocks: await consensusStore.loadUncommitted(),
+      ...(highQc === undefined ? {} : { highQc }),
+    };
+    const suite = ledger.suite;
+    const core = createConsensus(
+      consensusConfig,
+      {
+        hash: suite.hash,
+        verify: (publicKey, message, signature) => verify(ledger.suiteName, publicKey, message, signature),
+        signer: { sign: (message) => suite.sign(home.validatorKeys.secretKey, message) },
+        payload,
+      },
+      restored,
+    );
+    const driver = new ConsensusDriver({ core, store: consensusStore, batches, payload, transport: NO_PEERS, execute, logger, hash: suite.hash });
+
+    const pool = new VerifierPool({
+      suite: ledger.suiteName,
+      chainId: ledger.chainId,
+      workers: config.mempool.verifyWorkers,
+      transactionBytesMax: config.mempool.transactionBytesMax,
+    });
+    const batchMaker = new BatchMaker({
+      mempool,
+      batches,
+      author: home.validatorKeys.publicKey,
+      transactionsMax: config.batch.transactionsMax,
+      bytesMax: config.batch.bytesMax,
+      fillWaitMs: config.batch.fillWaitMs,
+      onBatch: (ref) => {
+        payload.add(ref);
+        driver.batchAvailable(ref);
+      },
+    });
+    const admission = new Admission(pool, mempool, events, metrics, { transactionBytesMax: config.mempool.transactionBytesMax }, () => batchMaker.poke());
+    const service = new NodeService(ledger, mempool, admission, events, metrics);
+    const server = createApiServer(service, {
+      bodyBytesMax: config.api.bodyBytesMax,
+      binaryBodyBytesMax: config.api.binaryBodyBytesMax,
+      rateLimitRequestsMax: config.api.rateLimitRequestsPerWindow,
+      rateLimitWindowMs: config.api.rateLimitWindowMs,
+      websocketConnectionsMax: config.api.websocketConnectionsMax,
+      websocketSubscriptionsPerConnectionMax: config.api.websocketSubscriptionsPerConnectionMax,
+      waitTimeoutMsDefault: config.api.waitTimeoutMsDefault,
+    });
+    const [host, port] = splitHostPort(config.api.listen);
+    await server.listen({ host, port });
+    driver.start();
+    const node = new TongbaoNode(home, logger, ledger, service, server, { ledgerKv, consensusKv, pool, driver, batchMaker });
+    logger.info({ api: node.apiUrl, height: Number(ledger.height), validator: selfIndex, validators: validators.length }, 'node started');
+    return node;
+  }
+
+  /** Clean shutdown: stop taking requests, finish the step in progress, close the stores. */
+  async stop(): Promise<void> {
+    this.parts.batchMaker.stop();
+    await this.server.close();
+    await this.parts.driver.stop();
+    await this.parts.pool.close();
+    await this.parts.consensusKv.close();
+    await this.parts.ledgerKv.close();
+    this.logger.info({ height: Number(this.ledger.height) }, 'node stopped');
+  }
+}
+
+function splitHostPort(listen: string): [string, number] {
+  const at = listen.lastIndexOf(':');
+  return [listen.slice(0, at).replace(/^\[|\]$/g, ''), Number(listen.slice(at + 1))];
+}
