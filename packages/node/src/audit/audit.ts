@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -15,6 +15,7 @@ import {
 import { ChainStore, LevelKeyValueStore, type KeyValueStore } from '@tongbao/storage';
 import { Ledger } from '../ledger/ledger.js';
 import { auditConservation } from '../ledger/audit-conservation.js';
+import { HomeError, type NodeHome } from '../home/home.js';
 
 export interface AuditProgress {
   readonly height: bigint;
@@ -130,5 +131,22 @@ export async function auditChain(store: ChainStore, genesis: Genesis, options: A
   } finally {
     await scratchKv.close();
     rmSync(scratchDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Audits the ledger of a stopped node from its home folder (the node holds LevelDB's
+ * lock while it runs). Throws HomeError when the folder has no ledger.
+ */
+export async function auditNodeHome(home: NodeHome, options: AuditOptions = {}): Promise<AuditSummary & { head: bigint }> {
+  const path = join(home.dataDir, 'ledger');
+  if (!existsSync(path)) throw new HomeError(`${path} does not exist; has this node ever started?`, { path });
+  const kv = await LevelKeyValueStore.open(path);
+  try {
+    const store = await ChainStore.open(kv, { hash: getSuite(suiteNameFromId(home.genesis.cryptoSuite)).hash });
+    const head = store.head()?.height ?? 0n;
+    return { head, ...(await auditChain(store, home.genesis, options)) };
+  } finally {
+    await kv.close();
   }
 }

@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+/**
+ * The `tongbao` command: create, run, audit and benchmark networks, and use the
+ * currency from the command line. Run `tongbao --help` or `tongbao <command> --help`.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { TongbaoError } from '@tongbao/protocol';
+import { auditCommand } from './commands/audit.js';
+import { devnetCommand } from './commands/devnet.js';
+import { initCommand } from './commands/init.js';
+import { startCommand } from './commands/start.js';
+
+const integer = (name: string, min: number, max: number) => (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}`);
+  return n;
+};
+const cryptoOption = () => new Option('--crypto <suite>', 'crypto suite of the chain').choices(['ed25519', 'sm2']).default('ed25519');
+
+const program = new Command('tongbao').description('Tongbao: a permissioned BFT ledger and a digital currency').showHelpAfterError();
+
+program
+  .command('init')
+  .description('create a demo consortium: a central bank, two operators, a regulator, their keys, the genesis and one home folder per validator')
+  .requiredOption('--dir <dir>', 'folder to create the network in')
+  .option('--validators <n>', 'number of validators', integer('--validators', 1, 100), 1)
+  .option('--api-port-base <port>', 'API port of node0; node i uses base + i', integer('--api-port-base', 1, 65_000))
+  .addOption(cryptoOption())
+  .action((o) => process.exit(initCommand(o)));
+
+program
+  .command('start')
+  .description('run one node from its home folder until Ctrl-C')
+  .requiredOption('--home <dir>', "the node's home folder (tongbao.toml, genesis.json, validator-key.json)")
+  .action(async (o) => process.exit(await startCommand(o)));
+
+program
+  .command('devnet')
+  .description('create a network if needed and run all its nodes as child processes; Ctrl-C stops them')
+  .option('--dir <dir>', 'network folder', '.tongbao/devnet')
+  .option('--validators <n>', 'number of validators (for a new network)', integer('--validators', 1, 100), 1)
+  .addOption(cryptoOption())
+  .action(async (o) => process.exit(await devnetCommand(o)));
+
+program
+  .command('audit')
+  .description("re-verify a stopped node's whole chain: hash links, signatures, roots by re-execution, conservation of money")
+  .requiredOption('--home <dir>', "the node's home folder")
+  .option('--json', 'print the result as JSON')
+  .action(async (o) => process.exit(await auditCommand(o)));
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  if (error instanceof TongbaoError) {
+    console.error(`tongbao: ${error.code}: ${error.message}`);
+    process.exit(2);
+  }
+  throw error;
+}
