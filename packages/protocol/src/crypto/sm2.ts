@@ -4,7 +4,7 @@
  * that Node links, through the @tongbao/sm2-native addon (docs/adr/0002); key generation
  * and signing run in ./sm2-portable.ts. Encodings are documented there.
  */
-import { createHash } from 'node:crypto';
+import * as nodeCrypto from 'node:crypto';
 import sm2Native from '@tongbao/sm2-native';
 import type { PublicKeyHandle } from '@tongbao/sm2-native';
 import { bytesToHex } from '../bytes.js';
@@ -20,9 +20,13 @@ import {
   sm2Sign,
 } from './sm2-portable.js';
 
+/** node:crypto's one-shot `hash` (Node ≥ 20.12), when present: no Hash object per call. */
+const oneShotHash = (nodeCrypto as { hash?: (algorithm: string, data: Uint8Array, encoding: 'buffer') => Buffer }).hash;
+
 /** SM3 through OpenSSL, several times faster than ./sm3-portable.ts. */
 export function sm3(data: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sm3').update(data).digest());
+  const digest = oneShotHash !== undefined ? oneShotHash('sm3', data, 'buffer') : nodeCrypto.createHash('sm3').update(data).digest();
+  return new Uint8Array(digest); // a copy: the Buffer may share a larger allocation
 }
 
 /**

@@ -1,3 +1,4 @@
-export type { HashFunction } from './hash.js';
+export type { HashFunction, HashFunctionWithInto, HashIntoFunction } from './hash.js';
+export { hashIntoOf } from './hash.js';
 export * from './binary.js';
 export * from './sparse.js';
