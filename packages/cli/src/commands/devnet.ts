@@ -1,18 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { initNetwork, readKeyFile } from '@tongbao/node';
-import type { SuiteName } from '@tongbao/protocol';
-
-interface NetworkFile {
-  readonly chainId: string;
-  readonly suite: SuiteName;
-  readonly nodes: readonly { readonly home: string; readonly api: string }[];
-}
-
-const MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
-const READY_TIMEOUT_MS = 60_000;
+import { bytesToHex, type SuiteName } from '@tongbao/protocol';
+import { nodeProcesses, readNetworkFile } from '../network-process.js';
 
 /**
  * `tongbao devnet [--dir DIR] [--validators N]`: creates the network if the folder has
@@ -24,34 +14,29 @@ export async function devnetCommand(options: { dir: string; validators: number; 
     initNetwork({ dir: options.dir, validators: options.validators, suite: options.crypto });
     console.log(`created a new network in ${options.dir}`);
   }
-  const network = JSON.parse(readFileSync(join(options.dir, 'network.json'), 'utf8')) as NetworkFile;
-  const children: ChildProcess[] = network.nodes.map(({ home }) => {
-    const log = createWriteStream(join(home, 'node.log'), { flags: 'a' });
-    const child = spawn(process.execPath, [MAIN, 'start', '--home', home], { stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout!.pipe(log);
-    child.stderr!.pipe(log);
-    return child;
-  });
+  const network = readNetworkFile(options.dir);
+  const nodes = nodeProcesses(network);
   let stopping = false;
-  const exited = children.map(
-    (child, i) =>
-      new Promise<void>((resolve) =>
-        child.on('exit', (code, signal) => {
-          if (!stopping) console.error(`node${i} exited (${signal ?? `code ${code}`}); see ${join(network.nodes[i]!.home, 'node.log')}`);
-          resolve();
-        }),
-      ),
-  );
+  for (const [i, node] of nodes.entries()) {
+    node.onUnexpectedExit = (code, signal) => {
+      if (!stopping) console.error(`node${i} exited (${signal ?? `code ${code}`}); see ${join(node.home, 'node.log')}`);
+    };
+    node.start();
+  }
+  let stopped: () => void = () => {};
+  const allStopped = new Promise<void>((resolve) => (stopped = resolve));
   const stopAll = async (): Promise<void> => {
+    if (stopping) return;
     stopping = true;
-    for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
-    await Promise.all(exited);
+    console.log('stopping every node…');
+    await Promise.all(nodes.map((node) => node.stop('SIGTERM')));
+    stopped();
   };
   process.on('SIGINT', () => void stopAll());
   process.on('SIGTERM', () => void stopAll());
 
   try {
-    await Promise.all(network.nodes.map(({ api }) => waitUntilReady(api)));
+    await Promise.all(nodes.map((node) => node.waitUntilReady()));
   } catch (error) {
     console.error(`devnet: ${(error as Error).message}`);
     await stopAll();
@@ -59,28 +44,14 @@ export async function devnetCommand(options: { dir: string; validators: number; 
   }
   const keysDir = join(options.dir, 'keys');
   console.log(`\nTongbao devnet: chain "${network.chainId}", ${network.suite}, ${network.nodes.length} validator(s)`);
-  network.nodes.forEach((node, i) => console.log(`  node${i}  ${node.api}   (logs: ${join(node.home, 'node.log')})`));
-  console.log('\ndemo identities (transaction keys):');
+  network.nodes.forEach((node, i) => console.log(`  node${i}  ${node.api}   logs: ${join(node.home, 'node.log')}`));
+  console.log('\ndemo identities (organization transaction keys):');
   for (const org of ['pboc', 'icbc', 'boc', 'regulator']) {
     const path = join(keysDir, `${org}.json`);
-    if (existsSync(path)) console.log(`  ${org.padEnd(10)} ${readKeyFile(path).keys.publicKey.length}-byte key, file ${path}`);
+    if (existsSync(path)) console.log(`  ${org.padEnd(10)} ${bytesToHex(readKeyFile(path).keys.publicKey).slice(0, 24)}…  ${path}`);
   }
   console.log(`\ntry:  npx tongbao supply --api ${network.nodes[0]!.api}`);
   console.log('Ctrl-C stops every node.\n');
-  await Promise.all(exited);
+  await allStopped;
   return 0;
-}
-
-async function waitUntilReady(api: string): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  for (;;) {
-    try {
-      const response = await fetch(`${api}/v1/status`);
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`${api} did not answer within ${READY_TIMEOUT_MS / 1000} s`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }

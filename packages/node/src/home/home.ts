@@ -84,7 +84,7 @@ export interface InitOptions {
   readonly validators: number;
   readonly suite: SuiteName;
   readonly chainId?: string;
-  /** First API port; node i listens on apiPortBase + i. */
+  /** First API port; node i listens on apiPortBase + i. 0 lets each node pick a free port (tests). */
   readonly apiPortBase?: number;
 }
 
@@ -123,12 +123,10 @@ export function initNetwork(options: InitOptions): InitializedNetwork {
     mkdirSync(home, { recursive: true });
     writeGenesisFile(join(home, 'genesis.json'), consortium.genesis);
     writeKeyFile(join(home, 'validator-key.json'), consortium.suite, validator.keys);
-    writeFileSync(
-      join(home, CONFIG_FILE),
-      renderDefaultConfig({ node: { moniker: `node${i}-${validator.organizationId}` }, api: { listen: `127.0.0.1:${base + i}` } }),
-    );
+    const port = base === 0 ? 0 : base + i;
+    writeFileSync(join(home, CONFIG_FILE), renderDefaultConfig({ node: { moniker: `node${i}-${validator.organizationId}` }, api: { listen: `127.0.0.1:${port}` } }));
     nodeHomes.push(home);
-    apiUrls.push(`http://127.0.0.1:${base + i}`);
+    apiUrls.push(`http://127.0.0.1:${port}`);
   });
   writeFileSync(
     join(options.dir, 'network.json'),

@@ -1,0 +1,90 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { SuiteName } from '@tongbao/protocol';
+
+export interface NetworkFile {
+  readonly chainId: string;
+  readonly suite: SuiteName;
+  readonly nodes: readonly { readonly home: string; readonly api: string }[];
+}
+
+export function readNetworkFile(dir: string): NetworkFile {
+  return JSON.parse(readFileSync(join(dir, 'network.json'), 'utf8')) as NetworkFile;
+}
+
+const MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
+const READY_TIMEOUT_MS = 60_000;
+
+/** One node running as a child process, its logs appended to HOME/node.log. */
+export class NodeProcess {
+  private child: ChildProcess | undefined;
+  private exit: Promise<number | null> = Promise.resolve(null);
+  /** Set when the process ended without being asked to. */
+  onUnexpectedExit: ((code: number | null, signal: NodeJS.Signals | null) => void) | undefined;
+  private expectingExit = false;
+
+  constructor(
+    readonly home: string,
+    readonly api: string,
+  ) {}
+
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  start(): void {
+    const log = createWriteStream(join(this.home, 'node.log'), { flags: 'a' });
+    const child = spawn(process.execPath, [MAIN, 'start', '--home', this.home], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.pipe(log);
+    child.stderr!.pipe(log);
+    this.expectingExit = false;
+    this.exit = new Promise((resolve) =>
+      child.on('exit', (code, signal) => {
+        if (!this.expectingExit) this.onUnexpectedExit?.(code, signal);
+        resolve(code);
+      }),
+    );
+    this.child = child;
+  }
+
+  /** SIGTERM (clean shutdown) or SIGKILL (crash), then waits for the exit. */
+  async stop(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
+    this.expectingExit = true;
+    if (this.running) this.child!.kill(signal);
+    await this.exit;
+  }
+
+  pause(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.child?.kill('SIGCONT');
+  }
+
+  /** Resolves once GET /v1/status answers. */
+  async waitUntilReady(timeoutMs = READY_TIMEOUT_MS): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (!this.running) throw new Error(`the node in ${this.home} exited while starting; see ${join(this.home, 'node.log')}`);
+      try {
+        const response = await fetch(`${this.api}/v1/status`);
+        if (response.ok) return;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) throw new Error(`${this.api} did not answer within ${timeoutMs / 1000} s; see ${join(this.home, 'node.log')}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+export function nodeProcesses(network: NetworkFile): NodeProcess[] {
+  return network.nodes.map(({ home, api }) => new NodeProcess(home, api));
+}
