@@ -1,17 +1,22 @@
 import {
-  AccountSchema,
   decodeCanonical,
   encode,
   IssuanceRequestSchema,
   OperatorQuotaSchema,
-  PaymentRecordSchema,
-  WalletSchema,
   type Account,
   type IssuanceRequest,
   type OperatorQuota,
   type PaymentRecord,
   type Wallet,
 } from '@tongbao/protocol';
+import {
+  decodeAccountRecord,
+  decodePaymentRecord,
+  decodeWalletRecord,
+  encodeAccount,
+  encodePaymentRecord,
+  encodeWallet,
+} from '../../codec/records.js';
 import type { RecordStore } from '../../state-overlay.js';
 
 /** Upper bounds on stored values: a larger value can only be damage, never data. */
@@ -21,16 +26,20 @@ const ISSUANCE_REQUEST_VALUE_BYTES_MAX = 1024;
 const QUOTA_VALUE_BYTES_MAX = 256;
 const PAYMENT_VALUE_BYTES_MAX = 256;
 
+// The records of every payment (Account, Wallet, PaymentRecord; Signer in governance)
+// go through the hand-written codecs of codec/records.ts, byte-identical to protobuf-es;
+// the cold ones through protobuf-es itself.
+
 export const accountStore: RecordStore<Account> = {
   name: 'Account',
-  encode: (value) => encode(AccountSchema, value),
-  decode: (bytes) => decodeCanonical(AccountSchema, bytes, ACCOUNT_VALUE_BYTES_MAX),
+  encode: encodeAccount,
+  decode: (bytes) => decodeAccountRecord(bytes, ACCOUNT_VALUE_BYTES_MAX),
 };
 
 export const walletStore: RecordStore<Wallet> = {
   name: 'Wallet',
-  encode: (value) => encode(WalletSchema, value),
-  decode: (bytes) => decodeCanonical(WalletSchema, bytes, WALLET_VALUE_BYTES_MAX),
+  encode: encodeWallet,
+  decode: (bytes) => decodeWalletRecord(bytes, WALLET_VALUE_BYTES_MAX),
 };
 
 export const issuanceRequestStore: RecordStore<IssuanceRequest> = {
@@ -47,8 +56,8 @@ export const quotaStore: RecordStore<OperatorQuota> = {
 
 export const paymentStore: RecordStore<PaymentRecord> = {
   name: 'PaymentRecord',
-  encode: (value) => encode(PaymentRecordSchema, value),
-  decode: (bytes) => decodeCanonical(PaymentRecordSchema, bytes, PAYMENT_VALUE_BYTES_MAX),
+  encode: encodePaymentRecord,
+  decode: (bytes) => decodePaymentRecord(bytes, PAYMENT_VALUE_BYTES_MAX),
 };
 
 /** Decodes an account record as enumerated from storage (auditing). */

@@ -3,11 +3,11 @@ import {
   decodeCanonical,
   encode,
   OrganizationSchema,
-  SignerSchema,
   type ChainConfig,
   type Organization,
   type Signer,
 } from '@tongbao/protocol';
+import { decodeSignerRecord, encodeSigner } from '../../codec/records.js';
 import type { RecordStore } from '../../state-overlay.js';
 
 /** Upper bounds on stored values: a larger value can only be damage, never data. */
@@ -30,6 +30,6 @@ export const organizationStore: RecordStore<Organization> = {
 /** The key → (next nonce, organization) index every transaction starts from. */
 export const signerStore: RecordStore<Signer> = {
   name: 'Signer',
-  encode: (value) => encode(SignerSchema, value),
-  decode: (bytes) => decodeCanonical(SignerSchema, bytes, SIGNER_VALUE_BYTES_MAX),
+  encode: encodeSigner,
+  decode: (bytes) => decodeSignerRecord(bytes, SIGNER_VALUE_BYTES_MAX),
 };
