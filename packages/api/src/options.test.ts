@@ -23,6 +23,7 @@ test('every bad limit is refused at creation with a clear error', () => {
     ['websocketConnectionsMax', 0, /websocketConnectionsMax/],
     ['websocketSubscriptionsPerConnectionMax', '5', /websocketSubscriptionsPerConnectionMax must be an integer/],
     ['websocketMessageBytesMax', 1, /websocketMessageBytesMax/],
+    ['websocketBufferedBytesMax', 10, /websocketBufferedBytesMax must be between/],
     ['waitTimeoutMsDefault', 60_001, /waitTimeoutMsDefault must be between 1 and 60000/],
     ['trustProxy', 'yes', /trustProxy must be a boolean/],
     ['bodyBytesMaxx', 5, /bodyBytesMaxx is not a known option/],

@@ -21,6 +21,11 @@ export interface ApiOptions {
   websocketSubscriptionsPerConnectionMax: number;
   /** Largest message a WebSocket client may send, in bytes. */
   websocketMessageBytesMax: number;
+  /**
+   * Bytes of events a WebSocket client may leave unread before it is disconnected: a
+   * client that stops reading must not make the node buffer without bound.
+   */
+  websocketBufferedBytesMax: number;
   /** How long a submission with wait 'committed' waits when the request names no timeoutMs. */
   waitTimeoutMsDefault: number;
   /** Take the client address from X-Forwarded-For (only behind a trusted proxy). */
@@ -37,6 +42,7 @@ export const API_OPTIONS_DEFAULT: Readonly<Omit<ApiOptions, 'logger'>> = Object.
   websocketConnectionsMax: 1_000,
   websocketSubscriptionsPerConnectionMax: 64,
   websocketMessageBytesMax: 4_096,
+  websocketBufferedBytesMax: 4 * 1024 * 1024,
   waitTimeoutMsDefault: 10_000,
   trustProxy: false,
 });
@@ -51,6 +57,7 @@ const INTEGER_BOUNDS: ReadonlyArray<readonly [keyof ApiOptions, number, number]>
   ['websocketConnectionsMax', 1, 1_000_000],
   ['websocketSubscriptionsPerConnectionMax', 1, 1_000_000],
   ['websocketMessageBytesMax', 64, 1024 * 1024],
+  ['websocketBufferedBytesMax', 1024, 1024 * 1024 * 1024],
   ['waitTimeoutMsDefault', 1, api.SUBMIT_WAIT_MS_MAX],
 ];
 

@@ -22,6 +22,9 @@ export function createApiServer(service: NodeService, options: Partial<ApiOption
   const limits = resolveApiOptions(options);
   const app = Fastify({
     ...(limits.logger === undefined ? { logger: false } : { loggerInstance: limits.logger }),
+    // A line per request would dominate the log at the rates high-rate clients submit;
+    // failures (500s) are still logged by the error handler.
+    disableRequestLogging: true,
     bodyLimit: limits.bodyBytesMax,
     trustProxy: limits.trustProxy,
     routerOptions: { maxParamLength: PARAM_CHARS_MAX },

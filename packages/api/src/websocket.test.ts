@@ -237,3 +237,20 @@ test('a service that fails to subscribe answers an ErrorBody, not a dropped conn
     await app.close();
   }
 });
+
+test('a client that stops reading is disconnected once websocketBufferedBytesMax of events wait for it', async () => {
+  const { app, service, url } = await startServer({ websocketBufferedBytesMax: 64 * 1024 });
+  try {
+    const client = await connect(url);
+    await client.send({ subscribe: 'wallet', walletId: 'slow' });
+    // Stop reading at the TCP level, then publish far more than every buffer on the way holds.
+    (client.socket as unknown as { _socket: { pause(): void } })._socket.pause();
+    const receipt = { memo: 'x'.repeat(16 * 1024) };
+    for (let i = 0; i < 4_000 && service.subscriptionCount > 0; i++) {
+      service.emit({ kind: 'wallet', walletId: 'slow' }, { type: 'wallet', walletId: 'slow', id: 'ab'.repeat(32), height: String(i), receipt });
+    }
+    await until(() => service.subscriptionCount === 0, 5_000);
+  } finally {
+    await app.close();
+  }
+});

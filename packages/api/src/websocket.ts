@@ -3,7 +3,8 @@
  * (subscribe or unsubscribe, JSON); the server answers each with a SubscriptionAck or an
  * ErrorBody and keeps the connection open either way, and pushes SubscriptionEvent JSON
  * for every live subscription. Limits: open connections over all clients, subscriptions
- * per connection, bytes per client message (enforced by ws itself: close code 1009).
+ * per connection, bytes per client message (enforced by ws itself: close code 1009),
+ * bytes of events left unread by a client (past it the connection is terminated).
  * Closing the connection ends every subscription it held.
  */
 import { api } from '@tongbao/protocol';
@@ -65,7 +66,14 @@ export function registerSubscriptions(app: FastifyInstance, service: NodeService
       open++;
       const subscriptions = new Map<string, () => void>();
       const send = (text: string): void => {
-        if (socket.readyState === socket.OPEN) socket.send(text);
+        if (socket.readyState !== socket.OPEN) return;
+        if (socket.bufferedAmount > options.websocketBufferedBytesMax) {
+          // A client that does not read: drop it at once (a closing handshake would
+          // queue behind the very bytes it is not reading). 'close' still runs.
+          socket.terminate();
+          return;
+        }
+        socket.send(text);
       };
       socket.on('message', (data, isBinary) => {
         let parsed: unknown;

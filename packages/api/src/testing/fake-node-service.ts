@@ -189,7 +189,8 @@ export class FakeNodeService implements NodeService {
     return block;
   }
 
-  private emit(topic: SubscriptionTopic, event: api.SubscriptionEvent): void {
+  /** Delivers an event to the listeners of a topic, as the node's event stream would. */
+  emit(topic: SubscriptionTopic, event: api.SubscriptionEvent): void {
     for (const { topic: t, listener } of [...this.listeners.values()]) {
       const match =
         t.kind === topic.kind &&
