@@ -9,6 +9,8 @@ import { auditCommand } from './commands/audit.js';
 import { devnetCommand } from './commands/devnet.js';
 import { initCommand } from './commands/init.js';
 import { startCommand } from './commands/start.js';
+import { benchCommand } from './commands/bench.js';
+import { benchDrive } from './commands/bench-drive.js';
 
 const integer = (name: string, min: number, max: number) => (value: string): number => {
   const n = Number(value);
@@ -48,6 +50,33 @@ program
   .requiredOption('--home <dir>', "the node's home folder")
   .option('--json', 'print the result as JSON')
   .action(async (o) => process.exit(await auditCommand(o)));
+
+program
+  .command('bench')
+  .description('start a network, drive it with pre-signed payments from a separate process, print throughput, latency and the ratio to the signature-verification limit')
+  .option('--validators <n>', 'validators', integer('--validators', 1, 16), 1)
+  .option('--wallets <n>', 'wallets paying each other', integer('--wallets', 2, 1_000_000), 2_000)
+  .option('--payments <n>', 'payments to send', integer('--payments', 1, 10_000_000), 50_000)
+  .option('--chunk <n>', 'payments per request', integer('--chunk', 1, 10_000), 1_000)
+  .option('--inflight <n>', 'requests in flight', integer('--inflight', 1, 256), 8)
+  .option('--json', 'print the result as JSON')
+  .addOption(cryptoOption())
+  .action(async (o) => process.exit(await benchCommand(o)));
+
+program
+  .command('bench-drive', { hidden: true })
+  .requiredOption('--api <url>')
+  .requiredOption('--keys <dir>')
+  .requiredOption('--suite <suite>')
+  .requiredOption('--chain-id <id>')
+  .requiredOption('--wallets <n>', '', integer('--wallets', 2, 1_000_000))
+  .requiredOption('--payments <n>', '', integer('--payments', 1, 10_000_000))
+  .requiredOption('--chunk <n>', '', integer('--chunk', 1, 10_000))
+  .requiredOption('--inflight <n>', '', integer('--inflight', 1, 256))
+  .action(async (o) => {
+    console.log(JSON.stringify(await benchDrive({ ...o, chainId: o.chainId })));
+    process.exit(0);
+  });
 
 try {
   await program.parseAsync();

@@ -1,0 +1,108 @@
+import { join } from 'node:path';
+import { command, NonceSigner, readKeyFile } from '@tongbao/node';
+import { utf8ToBytes, getSuite, WalletKind, type SuiteName } from '@tongbao/protocol';
+import { createClient, submitBinary } from '@tongbao/sdk';
+
+export interface DriveOptions {
+  readonly api: string;
+  readonly keys: string;
+  readonly suite: SuiteName;
+  readonly chainId: string;
+  readonly wallets: number;
+  readonly payments: number;
+  readonly chunk: number;
+  readonly inflight: number;
+}
+
+export interface DriveResult {
+  readonly payments: number;
+  readonly committed: number;
+  readonly failed: number;
+  readonly elapsedMs: number;
+  readonly committedPerSecond: number;
+  readonly latencyMs: { readonly p50: number; readonly p90: number; readonly p99: number; readonly max: number };
+}
+
+const progress = (text: string): void => void process.stderr.write(`\r\x1b[K[driver] ${text}`);
+
+/**
+ * The benchmark's load generator, in its own process: sets up funded wallets, pre-signs
+ * every payment (not timed), then submits them in binary chunks with `inflight` requests
+ * in flight, each waiting until its transactions are committed. A payment's latency is
+ * from its request leaving to the node answering that it is committed.
+ */
+export async function benchDrive(options: DriveOptions): Promise<DriveResult> {
+  const client = createClient({ url: options.api, suite: options.suite, chainId: options.chainId });
+  const crypto = getSuite(options.suite);
+  const org = (id: string) => new NonceSigner(options.suite, options.chainId, readKeyFile(join(options.keys, `${id}.json`)).keys);
+  const pboc = org('pboc');
+  const icbc = org('icbc');
+  const perWallet = 1_000_000_00n;
+  const total = perWallet * BigInt(options.wallets);
+  const setup = async (label: string, txs: Uint8Array[]): Promise<void> => {
+    for (let start = 0; start < txs.length; start += 5_000) {
+      progress(`setup: ${label} ${start}/${txs.length}`);
+      const results = await submitBinary(client, { transactions: txs.slice(start, start + 5_000), wait: 'committed', timeoutMs: 60_000 });
+      const bad = results.find((r) => r.status !== 'committed' || (r.receipt?.code ?? 0) !== 0);
+      if (bad !== undefined) throw new Error(`setup step "${label}" failed: ${JSON.stringify(bad)}`);
+    }
+  };
+  await setup('issuance', [
+    pboc.sign(command('setQuota', { operatorId: 'icbc', quota: total })),
+  ]);
+  await setup('issuance', [icbc.sign(command('requestIssuance', { requestId: 'bench', amount: total, reserveReference: 'bench' }))]);
+  await setup('issuance', [pboc.sign(command('approveIssuance', { operatorId: 'icbc', requestId: 'bench' }))]);
+  const owners = Array.from({ length: options.wallets }, (_, i) => new NonceSigner(options.suite, options.chainId, crypto.generateKeyPair(crypto.hash(utf8ToBytes(`bench owner/${i}`)))));
+  await setup(
+    'wallets',
+    owners.map((owner, i) =>
+      icbc.sign(command('openWallet', { walletId: `b${i}`, ownerPublicKey: owner.keys.publicKey, tier: 1, kind: WalletKind.PERSONAL, bankAccountLinked: true, identityEscrow: new Uint8Array(), parentWalletId: '' })),
+    ),
+  );
+  await setup('funding', owners.map((_, i) => icbc.sign(command('distribute', { walletId: `b${i}`, amount: perWallet }))));
+
+  // Pre-sign: payment k goes from wallet k mod W to the next wallet, so senders rotate.
+  const payments: Uint8Array[] = [];
+  for (let k = 0; k < options.payments; k++) {
+    if (k % 5_000 === 0) progress(`signing payments ${k}/${options.payments}`);
+    const from = k % options.wallets;
+    const to = (from + 1 + (k % 7)) % options.wallets;
+    payments.push(owners[from]!.sign(command('pay', { paymentId: `p${k}`, fromWalletId: `b${from}`, toWalletId: `b${to === from ? (to + 1) % options.wallets : to}`, amount: 1n + BigInt(k % 100), memo: new Uint8Array() })));
+  }
+
+  const latencies: number[] = [];
+  let committed = 0;
+  let failed = 0;
+  let next = 0;
+  const started = performance.now();
+  const worker = async (): Promise<void> => {
+    while (next < payments.length) {
+      const chunk = payments.slice(next, next + options.chunk);
+      next += chunk.length;
+      const sent = performance.now();
+      const results = await submitBinary(client, { transactions: chunk, wait: 'committed', timeoutMs: 60_000 });
+      const latency = performance.now() - sent;
+      for (const result of results) {
+        if (result.status === 'committed' && (result.receipt?.code ?? 0) === 0) {
+          committed++;
+          latencies.push(latency);
+        } else failed++;
+      }
+      progress(`${committed} committed, ${failed} failed, ${Math.round((committed / (performance.now() - started)) * 1000)}/s`);
+    }
+  };
+  await Promise.all(Array.from({ length: options.inflight }, worker));
+  const elapsedMs = performance.now() - started;
+  process.stderr.write('\n');
+  latencies.sort((a, b) => a - b);
+  const at = (q: number): number => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0);
+  return {
+    payments: options.payments,
+    committed,
+    failed,
+    elapsedMs: Math.round(elapsedMs),
+    committedPerSecond: Math.round((committed / elapsedMs) * 1000),
+    latencyMs: { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: Math.round(latencies[latencies.length - 1] ?? 0) },
+  };
+}
+

@@ -1,0 +1,114 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { initNetwork } from '@tongbao/node';
+import { getSuite, type SuiteName } from '@tongbao/protocol';
+import { nodeProcesses } from '../network-process.js';
+import type { DriveResult } from './bench-drive.js';
+
+export interface BenchOptions {
+  readonly validators: number;
+  readonly crypto: SuiteName;
+  readonly wallets: number;
+  readonly payments: number;
+  readonly chunk: number;
+  readonly inflight: number;
+  readonly json?: boolean;
+}
+
+const MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
+
+/** Single-core signature verifications per second for the suite, over about a second. */
+function measureVerifyRate(suiteName: SuiteName): number {
+  const suite = getSuite(suiteName);
+  const keys = suite.generateKeyPair(new Uint8Array(32).fill(9));
+  const message = new Uint8Array(200).fill(1);
+  const signature = suite.sign(keys.secretKey, message);
+  for (let i = 0; i < 200; i++) suite.verify(keys.publicKey, message, signature);
+  let count = 0;
+  const started = performance.now();
+  while (performance.now() - started < 1000) {
+    for (let i = 0; i < 100; i++) suite.verify(keys.publicKey, message, signature);
+    count += 100;
+  }
+  return Math.round((count / (performance.now() - started)) * 1000);
+}
+
+async function freePortBase(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    const ok = await Promise.all(
+      Array.from({ length: count }, (_, i) => new Promise<boolean>((resolve) => {
+        const server = createServer();
+        server.once('error', () => resolve(false));
+        server.listen(base + i, '127.0.0.1', () => server.close(() => resolve(true)));
+      })),
+    );
+    if (ok.every(Boolean)) return base;
+  }
+  throw new Error('found no free range of ports on 127.0.0.1');
+}
+
+/**
+ * `tongbao bench`: starts a network of real node processes, drives it from a separate
+ * process with pre-signed payments, and prints committed payments per second, latency
+ * percentiles (submit → committed), and the ratio of throughput to this machine's
+ * signature-verification limit measured in the same run.
+ */
+export async function benchCommand(options: BenchOptions): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'tongbao-bench-'));
+  const network = initNetwork({ dir, validators: options.validators, suite: options.crypto, apiPortBase: await freePortBase(options.validators) });
+  const nodes = nodeProcesses({ chainId: network.consortium.chainId, suite: network.consortium.suite, nodes: network.nodeHomes.map((home, i) => ({ home, api: network.apiUrls[i]! })) });
+  try {
+    process.stderr.write(`[bench] measuring ${options.crypto} verifications per second on one core…\n`);
+    const verifyPerCore = measureVerifyRate(options.crypto);
+    const cores = availableParallelism();
+    process.stderr.write(`[bench] starting ${options.validators} validator(s)…\n`);
+    for (const node of nodes) node.start();
+    await Promise.all(nodes.map((node) => node.waitUntilReady()));
+    const driver = spawn(
+      process.execPath,
+      [
+        MAIN, 'bench-drive', '--api', network.apiUrls[0]!, '--keys', network.keysDir, '--suite', options.crypto, '--chain-id', network.consortium.chainId,
+        '--wallets', String(options.wallets), '--payments', String(options.payments), '--chunk', String(options.chunk), '--inflight', String(options.inflight),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let output = '';
+    driver.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => driver.on('exit', resolve));
+    if (code !== 0) throw new Error(`the load driver exited with code ${code}`);
+    const drive = JSON.parse(output) as DriveResult;
+    const limit = Math.round((verifyPerCore * cores) / options.validators);
+    const result = {
+      validators: options.validators,
+      crypto: options.crypto,
+      wallets: options.wallets,
+      payments: drive.payments,
+      committed: drive.committed,
+      failed: drive.failed,
+      elapsedMs: drive.elapsedMs,
+      committedPerSecond: drive.committedPerSecond,
+      latencyMs: drive.latencyMs,
+      verifyPerSecondPerCore: verifyPerCore,
+      cores,
+      verificationLimitPerSecond: limit,
+      ratioToLimit: +(drive.committedPerSecond / limit).toFixed(3),
+    };
+    if (options.json) console.log(JSON.stringify(result, null, 2));
+    else {
+      console.log(`tongbao bench — ${result.validators} validator(s), ${result.crypto}, ${result.payments} pre-signed payments among ${result.wallets} wallets`);
+      console.log(`  committed payments per second   ${result.committedPerSecond}   (${result.committed} committed, ${result.failed} failed, ${(result.elapsedMs / 1000).toFixed(1)} s)`);
+      console.log(`  latency submit → committed       p50 ${result.latencyMs.p50} ms   p90 ${result.latencyMs.p90} ms   p99 ${result.latencyMs.p99} ms   max ${result.latencyMs.max} ms`);
+      console.log(`  verification limit               ${result.verifyPerSecondPerCore}/s per core × ${result.cores} cores ÷ ${result.validators} validator(s) = ${result.verificationLimitPerSecond}/s`);
+      console.log(`  throughput ÷ limit               ${result.ratioToLimit}`);
+    }
+    return result.failed === 0 ? 0 : 1;
+  } finally {
+    await Promise.all(nodes.map((node) => node.stop('SIGTERM')));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
