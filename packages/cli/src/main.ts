@@ -11,6 +11,7 @@ import { initCommand } from './commands/init.js';
 import { startCommand } from './commands/start.js';
 import { benchCommand } from './commands/bench.js';
 import { benchDrive } from './commands/bench-drive.js';
+import { addClientCommands } from './commands/client.js';
 
 const integer = (name: string, min: number, max: number) => (value: string): number => {
   const n = Number(value);
@@ -77,6 +78,18 @@ program
     console.log(JSON.stringify(await benchDrive({ ...o, chainId: o.chainId })));
     process.exit(0);
   });
+
+addClientCommands(program, async (action) => {
+  try {
+    process.exit(await action());
+  } catch (error) {
+    if (error instanceof TongbaoError) {
+      console.error(`tongbao: ${error.code}: ${error.message}`);
+      process.exit(1);
+    }
+    throw error;
+  }
+});
 
 try {
   await program.parseAsync();
