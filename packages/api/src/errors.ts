@@ -108,3 +108,28 @@ export function toErrorReply(error: unknown): ErrorReply & { internal: boolean }
   }
   return { ...INTERNAL_REPLY, internal: true };
 }
+
+/** The fields of an Ajv error that a message is built from. */
+export interface SchemaError {
+  instancePath: string;
+  keyword: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+/**
+ * One sentence for a failed validation, naming the field: Ajv reports a failed `anyOf`
+ * of literals (WaitMode, the subscription kinds) as one "must be equal to constant" per
+ * branch plus "must match a schema in anyOf"; say "must be one of …" instead.
+ */
+export function schemaErrorMessage(errors: readonly SchemaError[], dataVar: string): string {
+  const first = errors[0];
+  if (first === undefined) return `${dataVar} is invalid`;
+  const where = `${dataVar}${first.instancePath}`;
+  const allowed = errors
+    .filter((e) => e.instancePath === first.instancePath && e.keyword === 'const')
+    .map((e) => JSON.stringify(e.params.allowedValue));
+  if (allowed.length > 0) return `${where} must be one of ${allowed.join(', ')}`;
+  if (first.keyword === 'additionalProperties') return `${where} must NOT have additional properties (found ${JSON.stringify(first.params.additionalProperty)})`;
+  return `${where} ${first.message ?? 'is invalid'}`;
+}

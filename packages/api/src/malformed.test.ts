@@ -155,7 +155,11 @@ test('validation messages name the offending field', async () => {
   const missing = await request(json('/v1/transactions', {}));
   assert.match((missing.body as api.ErrorBody).error.message, /transaction/);
   const extra = await request(json('/v1/transactions', { transaction: good, amount: 1 }));
-  assert.match((extra.body as api.ErrorBody).error.message, /additional properties/);
+  assert.equal((extra.body as api.ErrorBody).error.message, 'body must NOT have additional properties (found "amount")');
+  const wait = await request(json('/v1/transactions', { transaction: good, wait: 'soon' }));
+  assert.equal((wait.body as api.ErrorBody).error.message, 'body/wait must be one of "none", "committed"');
+  const huge = await request(json('/v1/transactions', { transaction: good, ['k'.repeat(5_000)]: 1 }));
+  assert.ok((huge.body as api.ErrorBody).error.message.length <= 301, 'messages quoting the request are clipped');
   const frames = await request(binary(Uint8Array.from([...encodeTransactionFrames([fakeTransaction('a')]), ...frame(5, [84])])));
   assert.match((frames.body as api.ErrorBody).error.message, /frame 1 is truncated/);
   assert.deepEqual((frames.body as api.ErrorBody).error.details, { frame: 1, offset: 9 });

@@ -8,7 +8,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { api } from '@tongbao/protocol';
 import rateLimit from '@fastify/rate-limit';
 import websocket from '@fastify/websocket';
-import { ApiError, toErrorReply } from './errors.js';
+import { ApiError, schemaErrorMessage, toErrorReply, type SchemaError } from './errors.js';
 import type { NodeService } from './node-service.js';
 import { resolveApiOptions, type ApiOptions } from './options.js';
 import { buildOpenApiDocument } from './openapi.js';
@@ -36,6 +36,7 @@ export function createApiServer(service: NodeService, options: Partial<ApiOption
       const { statusCode, body } = toErrorReply(error);
       void (reply as FastifyReply).code(statusCode).type('application/json; charset=utf-8').send(body);
     },
+    schemaErrorFormatter: (errors, dataVar) => new Error(schemaErrorMessage(errors as unknown as SchemaError[], dataVar)),
     ajv: {
       // Reject what does not match, never repair it: no stripping of extra fields, no
       // coercion of "1" to 1, no defaults filled in.
