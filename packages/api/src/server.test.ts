@@ -102,6 +102,22 @@ test('POST /v1/transactions/binary: frames become views handed to submit, query 
   assert.deepEqual(service.calls.at(-1)!.args, [txs, { wait: 'committed', timeoutMs: 15 }]);
 });
 
+test('POST /v1/transactions/binary hands the service views of the one body buffer, not copies', async () => {
+  const service = new FakeNodeService();
+  let buffers: ArrayBufferLike[] = [];
+  const submit = service.submit.bind(service);
+  service.submit = (transactions, options) => {
+    buffers = transactions.map((t) => t.buffer);
+    return submit(transactions, options);
+  };
+  const app = createApiServer(service);
+  const txs = [fakeTransaction('a'), fakeTransaction('b'), fakeTransaction('c')];
+  const r = await app.inject({ method: 'POST', url: '/v1/transactions/binary', headers: { 'content-type': 'application/octet-stream' }, payload: Buffer.from(encodeTransactionFrames(txs)) });
+  assert.equal(r.statusCode, 200);
+  assert.equal(buffers.length, 3);
+  assert.ok(buffers.every((b) => b === buffers[0]));
+});
+
 test('GET /v1/transactions/:id: pending, committed, unknown → 404 NOT_FOUND', async () => {
   const { request, service } = await createTestApi();
   const tx = fakeTransaction('alice');

@@ -6,6 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
+import fc from 'fast-check';
+import { api as shapes } from '@tongbao/protocol';
+import { Compile } from 'typebox/compile';
 import type { api } from '@tongbao/protocol';
 import type { FastifyInstance } from 'fastify';
 import { createApiServer } from './server.js';
@@ -250,6 +253,44 @@ test('a client that stops reading is disconnected once websocketBufferedBytesMax
       service.emit({ kind: 'wallet', walletId: 'slow' }, { type: 'wallet', walletId: 'slow', id: 'ab'.repeat(32), height: String(i), receipt });
     }
     await until(() => service.subscriptionCount === 0, 5_000);
+  } finally {
+    await app.close();
+  }
+});
+
+test('fuzz: random messages are answered with an ack or an ErrorBody, and the connection survives', async () => {
+  const { app, service, url } = await startServer({ websocketSubscriptionsPerConnectionMax: 4 });
+  const ack = Compile(shapes.SubscriptionAck);
+  try {
+    const client = await connect(url);
+    const message = fc.oneof(
+      fc.string({ maxLength: 200 }),
+      fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v) ?? 'null'),
+      fc
+        .record(
+          {
+            subscribe: fc.constantFrom('blocks', 'wallet', 'receipt', 'all', ''),
+            unsubscribe: fc.constantFrom('blocks', 'wallet', 'receipt'),
+            walletId: fc.oneof(fc.constantFrom('alice', 'bob'), fc.string({ maxLength: 70 })),
+            id: fc.oneof(fc.constant('ab'.repeat(32)), fc.string({ maxLength: 70 })),
+            extra: fc.jsonValue({ maxDepth: 1 }),
+          },
+          { requiredKeys: [] },
+        )
+        .map((v) => JSON.stringify(v)),
+    );
+    await fc.assert(
+      fc.asyncProperty(message, async (text) => {
+        const answer = await client.send(text);
+        assert.ok(isErrorBody(answer) || ack.Check(answer), `${text} → ${JSON.stringify(answer)}`);
+        assert.ok(service.subscriptionCount <= 4);
+      }),
+      { numRuns: 300 },
+    );
+    assert.equal(client.socket.readyState, WebSocket.OPEN);
+    client.socket.close();
+    await client.closed;
+    await until(() => service.subscriptionCount === 0);
   } finally {
     await app.close();
   }
