@@ -1,8 +1,6 @@
 import {
   assert,
   bytesToHex,
-  create,
-  ReceiptSchema,
   TRANSACTION_BYTES_MAX,
   type ChainConfig,
   type Event,
@@ -14,6 +12,7 @@ import {
   type StateReader,
   type VerifiedTransaction,
 } from '@tongbao/protocol';
+import { encodeReceipts, failedReceipt, okReceipt } from './codec/receipt.js';
 import { CONFIG_PATH, organizationPath, signerPath } from './keys.js';
 import type { CommandContext, CommandHandler } from './modules/context.js';
 import { dayIndex } from './modules/currency/limits.js';
@@ -21,7 +20,7 @@ import { authorize } from './modules/governance/authorization.js';
 import { genesisChanges } from './modules/governance/genesis.js';
 import { configStore, organizationStore, signerStore } from './modules/governance/store.js';
 import { commandHandlers } from './modules/registry.js';
-import { reject, ResultCode, type Rejection } from './result-codes.js';
+import { reject, type Rejection } from './result-codes.js';
 import { BlockState, CommittedState, TransactionState, type RecordReader } from './state-overlay.js';
 import type { Application, BlockContext, BlockResult, CheckResult } from './types.js';
 
@@ -90,8 +89,8 @@ function admit(
 }
 
 function receipt(tx: VerifiedTransaction, rejection: Rejection | undefined, events: Event[]): Receipt {
-  if (rejection === undefined) return create(ReceiptSchema, { transactionId: tx.id, code: ResultCode.OK, events });
-  return create(ReceiptSchema, { transactionId: tx.id, code: rejection.code, error: rejection.error, message: rejection.message });
+  if (rejection === undefined) return okReceipt(tx.id, events);
+  return failedReceipt(tx.id, rejection.code, rejection.error, rejection.message);
 }
 
 export function createApplication(options: ApplicationOptions): Application {
@@ -201,9 +200,10 @@ export function createApplication(options: ApplicationOptions): Application {
         const rejection = admitted.handler.execute(commandContext, admitted.command);
         // On failure the overlay and its events are dropped: only the nonce changed.
         if (rejection === undefined) txState.commit();
+        else txState.discard();
         receipts.push(receipt(tx, rejection, events));
       }
-      return { receipts, changes: block.changes() };
+      return { receipts, receiptBytes: encodeReceipts(receipts), changes: block.changes() };
     },
   };
 }

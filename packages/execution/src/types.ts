@@ -15,6 +15,12 @@ export type CheckResult =
 export interface BlockResult {
   /** One per transaction, in block order. */
   readonly receipts: Receipt[];
+  /**
+   * `encode(ReceiptSchema, receipts[i])` for each receipt, byte for byte, already made
+   * (codec/receipt.ts): the receipts root and storage can use these instead of encoding
+   * again. Views into one buffer; treat them as read-only.
+   */
+  readonly receiptBytes: Uint8Array[];
   /** Sorted by key (compareBytes), one entry per key. */
   readonly changes: StateChange[];
 }

@@ -1,14 +1,5 @@
-import {
-  AccountKind,
-  AccountSchema,
-  assert,
-  BankCreditRequestedSchema,
-  create,
-  EventSchema,
-  TransferSchema,
-  type Account,
-  type TransferKind,
-} from '@tongbao/protocol';
+import { AccountKind, assert, type Account, type TransferKind } from '@tongbao/protocol';
+import { bankCreditRequestedEvent, transferEvent } from '../../codec/receipt.js';
 import { accountPath } from '../../keys.js';
 import { reject, type Rejection } from '../../result-codes.js';
 import type { RecordReader } from '../../state-overlay.js';
@@ -53,27 +44,16 @@ export function transfer(ctx: CommandContext, kind: TransferKind, fromId: string
   }
   ctx.state.set(accountStore, accountPath(fromId), { ...from, balance: fromBalance });
   ctx.state.set(accountStore, accountPath(toId), { ...to, balance: toBalance });
-  ctx.events.push(
-    create(EventSchema, {
-      kind: { case: 'transfer', value: create(TransferSchema, { kind, fromAccount: fromId, toAccount: toId, amount }) },
-    }),
-  );
+  ctx.events.push(transferEvent(kind, fromId, toId, amount));
   return undefined;
 }
 
 /** Tells the operator to credit the customer's linked bank account off-chain. */
 export function requestBankCredit(ctx: CommandContext, operatorId: string, walletId: string, amount: bigint, reason: TransferKind): void {
-  ctx.events.push(
-    create(EventSchema, {
-      kind: {
-        case: 'bankCreditRequested',
-        value: create(BankCreditRequestedSchema, { operatorId, walletId, amount, reason }),
-      },
-    }),
-  );
+  ctx.events.push(bankCreditRequestedEvent(operatorId, walletId, amount, reason));
 }
 
 /** A fresh account record with a zero balance. */
 export function newAccount(id: string, kind: AccountKind, operatorId: string): Account {
-  return create(AccountSchema, { id, kind, operatorId });
+  return { $typeName: 'tongbao.v1.Account', id, kind, balance: 0n, operatorId, outgoingDay: 0n, outgoingOnDay: 0n };
 }

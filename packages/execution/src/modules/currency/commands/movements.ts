@@ -1,15 +1,12 @@
 import {
   assert,
-  create,
-  EventSchema,
-  LargeValuePaymentSchema,
-  PaymentRecordSchema,
   TransferKind,
   type Collect,
   type Distribute,
   type Pay,
   type Wallet,
 } from '@tongbao/protocol';
+import { largeValuePaymentEvent } from '../../../codec/receipt.js';
 import { formatYuan } from '../../../format.js';
 import { accountPath, paymentPath, vaultAccountId, walletAccountId, walletPath } from '../../../keys.js';
 import { reject, type Rejection } from '../../../result-codes.js';
@@ -169,23 +166,11 @@ export const pay: CommandHandler<Pay> = {
     ctx.state.set(
       paymentStore,
       paymentPath(payer.id, command.paymentId),
-      create(PaymentRecordSchema, { toWalletId: payee.id, amount, height: ctx.block.height }),
+      { $typeName: 'tongbao.v1.PaymentRecord', toWalletId: payee.id, amount, height: ctx.block.height },
     );
     const threshold = params.largeValueThreshold;
     if (threshold !== 0n && amount >= threshold) {
-      ctx.events.push(
-        create(EventSchema, {
-          kind: {
-            case: 'largeValuePayment',
-            value: create(LargeValuePaymentSchema, {
-              paymentId: command.paymentId,
-              fromWalletId: payer.id,
-              toWalletId: payee.id,
-              amount,
-            }),
-          },
-        }),
-      );
+      ctx.events.push(largeValuePaymentEvent(command.paymentId, payer.id, payee.id, amount));
     }
     return undefined;
   },
