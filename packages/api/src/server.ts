@@ -4,7 +4,7 @@
  * `inject`. Everything that answers an error goes through one error handler and the
  * table in errors.ts.
  */
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { api } from '@tongbao/protocol';
 import rateLimit from '@fastify/rate-limit';
 import websocket from '@fastify/websocket';
@@ -24,7 +24,7 @@ export function createApiServer(service: NodeService, options: Partial<ApiOption
     ...(limits.logger === undefined ? { logger: false } : { loggerInstance: limits.logger }),
     // A line per request would dominate the log at the rates high-rate clients submit;
     // failures (500s) are still logged by the error handler.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: limits.bodyBytesMax,
     trustProxy: limits.trustProxy,
     routerOptions: { maxParamLength: PARAM_CHARS_MAX },
