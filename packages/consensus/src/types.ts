@@ -143,13 +143,18 @@ export interface ConsensusDependencies {
 }
 
 /**
- * What the shell restores after a restart: the last SafetyState it persisted (exactly
- * the one of the last completed persist effect) and its committed tip.
+ * What the shell restores after a restart: exactly what the completed `persist` and
+ * `commit` effects left in its store, nothing newer.
  */
 export interface RestoredState {
+  /** The last persisted SafetyState (`initialSafetyState(epoch)` if none was). */
   readonly safety: SafetyState;
   /** The highest committed block and the QC that committed it; absent at genesis. */
   readonly committed?: { readonly block: ConsensusBlock; readonly commitQc: QuorumCert };
+  /** Persisted blocks above the committed tip (`persist.blocks`), any order. */
+  readonly blocks?: readonly ConsensusBlock[];
+  /** The last persisted `persist.highQc`. */
+  readonly highQc?: QuorumCert;
 }
 
 // ───────────────────────────── events ─────────────────────────────
@@ -204,8 +209,21 @@ export type Destination = { readonly kind: 'validator'; readonly index: number }
  * crash can never lose the record of a signature that left the node.
  */
 export type ConsensusEffect =
-  /** Save the safety rules' state; on restart pass the last one saved to `RestoredState`. */
-  | { readonly kind: 'persist'; readonly safety: SafetyState }
+  /**
+   * Save durably, then continue with the next effect:
+   * - `safety`: replaces the stored SafetyState (the signing rules' memory);
+   * - `blocks`: adds blocks to the stored uncommitted blocks (drop those at or below the
+   *   committed height once committed);
+   * - `highQc`: replaces the stored highest quorum certificate.
+   * All three come back in `RestoredState` after a restart; without the blocks and the
+   * QC a lone validator could not resume a chain whose newest certified block it lost.
+   */
+  | {
+      readonly kind: 'persist';
+      readonly safety?: SafetyState;
+      readonly blocks?: readonly ConsensusBlock[];
+      readonly highQc?: QuorumCert;
+    }
   /** Send a message. Loss is tolerated: the protocol retransmits what matters on timeouts. */
   | { readonly kind: 'send'; readonly to: Destination; readonly message: ConsensusMessage }
   /**
