@@ -11,7 +11,6 @@ import {
   equalBytes,
   GenesisSchema,
   merkleRoot,
-  ReceiptSchema,
   suiteNameFromId,
   TongbaoError,
   verifyTransaction,
@@ -188,7 +187,7 @@ export class Ledger {
     decodeMs: number,
   ): Promise<ProducedBlock> {
     const executeStarted = performance.now();
-    const { receipts, changes } = this.app.finalizeBlock(ctx, txs, this.store.state);
+    const { receipts, receiptBytes, changes } = this.app.finalizeBlock(ctx, txs, this.store.state);
     assert(receipts.length === txs.length, 'one receipt per transaction');
     const prepareStarted = performance.now();
     const prepared = this.store.prepareState(changes);
@@ -203,7 +202,7 @@ export class Ledger {
       proposer: ctx.proposer,
       transactionCount: txs.length,
       transactionsRoot: merkleRoot(hash, transactionIds),
-      receiptsRoot: merkleRoot(hash, receipts.map((r) => hash(encode(ReceiptSchema, r)))),
+      receiptsRoot: merkleRoot(hash, receiptBytes.map((bytes) => hash(bytes))),
       stateRoot: prepared.root,
     });
     const block: Block = create(BlockSchema, { header, transactions: txs.map((tx) => tx.bytes) });
