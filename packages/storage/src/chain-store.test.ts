@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { AssertionError, bytesToHex, equalBytes, sparseMerkleRoot, verifyStateProof, type StateEntry } from '@tongbao/protocol';
 import { ChainStore, type BlockCommit } from './chain-store.js';
 import { StorageError } from './errors.js';
-import { HEAD_KEY, headerKey, nodeKey } from './keys.js';
+import { HEAD_KEY, headerKey, PAGE_DEPTH_BITS, pageKey } from './keys.js';
 import type { KeyValueStore } from './kv.js';
 import { LevelKeyValueStore } from './level-kv.js';
 import { MemoryKeyValueStore } from './memory-kv.js';
@@ -156,16 +156,17 @@ test('opening refuses an inconsistent store with CORRUPT_STORE', async () => {
   }
   {
     const { kv } = await build();
-    const root = kv.get(nodeKey(0, new Uint8Array(0)))!.slice();
+    const root = kv.get(pageKey(0, new Uint8Array(0)))!.slice();
     root[5] = root[5]! ^ 1;
-    await kv.write([{ type: 'put', key: nodeKey(0, new Uint8Array(0)), value: root }]);
+    await kv.write([{ type: 'put', key: pageKey(0, new Uint8Array(0)), value: root }]);
     await assert.rejects(ChainStore.open(kv.reopen(), { hash: sha256 }), isCorrupt, 'tree root is not the head state root');
   }
   {
     // A deep node altered: only the full check sees it.
     const { kv, store } = await build();
     const proof = store.proveState(stateKey(1));
-    const deepKey = nodeKey(proof.siblings.length, sha256(stateKey(1)));
+    const deepKey = pageKey(Math.floor(proof.siblings.length / PAGE_DEPTH_BITS), sha256(stateKey(1)));
+    assert.ok(proof.siblings.length >= PAGE_DEPTH_BITS, 'the altered leaf is below the root page');
     const node = kv.get(deepKey)!.slice();
     node[40] = node[40]! ^ 1;
     await kv.write([{ type: 'put', key: deepKey, value: node }]);

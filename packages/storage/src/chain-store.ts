@@ -55,6 +55,12 @@ export interface ChainStoreOptions {
    * and hash link back to height 1 and every tree node and value.
    */
   readonly verify?: 'quick' | 'full';
+  /**
+   * Bound on the state tree's decoded pages kept in memory (default
+   * NODE_CACHE_ENTRIES_MAX_DEFAULT, 65,536 pages, about 0.5–1 KB each); below 2 disables
+   * the cache. Results never depend on it, only speed.
+   */
+  readonly nodeCacheEntriesMax?: number;
 }
 
 export interface ChainHead {
@@ -126,10 +132,10 @@ export class ChainStore {
   /** Committed state values, one read each. */
   readonly state: StateReader;
 
-  private constructor(kv: KeyValueStore, hash: HashFunction) {
+  private constructor(kv: KeyValueStore, hash: HashFunction, options: { nodeCacheEntriesMax?: number }) {
     this.kv = kv;
     this.hash = hash;
-    this.tree = new StateTree(kv, hash);
+    this.tree = new StateTree(kv, hash, options);
     this.state = { get: (key) => kv.get(valueKey(key)) };
   }
 
@@ -137,7 +143,7 @@ export class ChainStore {
   static async open(kv: KeyValueStore, options: ChainStoreOptions): Promise<ChainStore> {
     let store: ChainStore;
     try {
-      store = new ChainStore(kv, options.hash);
+      store = new ChainStore(kv, options.hash, options.nodeCacheEntriesMax === undefined ? {} : { nodeCacheEntriesMax: options.nodeCacheEntriesMax });
       store.load();
     } catch (error) {
       if (error instanceof TongbaoError || error instanceof AssertionError) throw error;
@@ -212,7 +218,7 @@ export class ChainStore {
   }
 
   /** The full check of options.verify 'full'; also callable on a live store. */
-  async verifyFull(): Promise<{ blocks: number; leaves: number; nodes: number }> {
+  async verifyFull(): Promise<{ blocks: number; leaves: number; nodes: number; pages: number }> {
     let next: Uint8Array | undefined;
     const head = this.currentHead;
     if (head !== undefined) {
@@ -227,8 +233,8 @@ export class ChainStore {
       }
       if (next !== undefined && !equalBytes(next, new Uint8Array(this.hashBytes))) throw corrupt('block 1 does not link to the zero hash');
     }
-    const { leaves, nodes } = await this.tree.verifyAll();
-    return { blocks: Number(head?.height ?? 0n), leaves, nodes };
+    const { leaves, nodes, pages } = await this.tree.verifyAll();
+    return { blocks: Number(head?.height ?? 0n), leaves, nodes, pages };
   }
 
   /** The encoded Genesis, or undefined before commitGenesis. */

@@ -20,8 +20,8 @@ export const PREFIX = {
   transactionIndex: 0x58,
   /** v ‖ state key: state value. */
   value: 0x76,
-  /** n ‖ depth u16 ‖ path prefix: sparse Merkle tree node record. */
-  node: 0x6e,
+  /** p ‖ level u8 ‖ path prefix: a page of the sparse Merkle tree (4 binary levels). */
+  page: 0x70,
 } as const;
 
 const encoder = new TextEncoder();
@@ -42,7 +42,8 @@ export const GENESIS_KEY = metaKey('genesis');
 export const GENESIS_STATE_ROOT_KEY = metaKey('genesis-state-root');
 /** u32 layout version of this store, so a future layout can refuse or migrate an old one. */
 export const FORMAT_KEY = metaKey('format');
-export const FORMAT_VERSION = 1;
+/** 1: one record per binary tree node (n ‖ depth ‖ prefix); 2: pages of 4 levels (p ‖ level ‖ prefix). */
+export const FORMAT_VERSION = 2;
 
 function withPrefix(prefix: number, body: Uint8Array): Uint8Array {
   const key = new Uint8Array(1 + body.length);
@@ -76,24 +77,27 @@ export const blockHashKey = (hash: Uint8Array): Uint8Array => withPrefix(PREFIX.
 export const transactionIndexKey = (id: Uint8Array): Uint8Array => withPrefix(PREFIX.transactionIndex, id);
 export const valueKey = (stateKey: Uint8Array): Uint8Array => withPrefix(PREFIX.value, stateKey);
 
+/** Binary tree levels per page: a page holds the nodes at depths 4·level … 4·level + 3. */
+export const PAGE_DEPTH_BITS = 4;
+
 /**
- * The key of the tree node at `depth` on the path `path`: n ‖ depth u16 ‖ the first
- * ceil(depth / 8) bytes of the path with the bits from `depth` on cleared. With
- * `lastBit`, bit depth - 1 is set to it instead of taken from the path (a child's key
- * from its parent's path).
+ * The key of the tree page at `level` (binary depth 4·level) on the path `path`:
+ * p ‖ level u8 ‖ the first ceil(4·level / 8) bytes of the path with the bits from
+ * 4·level on cleared. With `lastBit`, bit 4·level − 1 is set to it instead of taken from
+ * the path (a child page's key from its parent's path).
  */
-export function nodeKey(depth: number, path: Uint8Array, lastBit: -1 | 0 | 1 = -1): Uint8Array {
+export function pageKey(level: number, path: Uint8Array, lastBit: -1 | 0 | 1 = -1): Uint8Array {
+  const depth = level * PAGE_DEPTH_BITS;
   const bytes = (depth + 7) >>> 3;
-  const key = new Uint8Array(3 + bytes);
-  key[0] = PREFIX.node;
-  key[1] = depth >>> 8;
-  key[2] = depth & 0xff;
-  for (let i = 0; i < bytes; i++) key[3 + i] = path[i]!;
+  const key = new Uint8Array(2 + bytes);
+  key[0] = PREFIX.page;
+  key[1] = level;
+  for (let i = 0; i < bytes; i++) key[2 + i] = path[i]!;
   const rest = depth & 7;
-  if (rest !== 0) key[2 + bytes] = key[2 + bytes]! & (0xff << (8 - rest));
+  if (rest !== 0) key[1 + bytes] = key[1 + bytes]! & (0xff << (8 - rest));
   if (lastBit !== -1) {
     const bit = depth - 1;
-    const at = 3 + (bit >>> 3);
+    const at = 2 + (bit >>> 3);
     const mask = 0x80 >>> (bit & 7);
     key[at] = lastBit === 1 ? key[at]! | mask : key[at]! & ~mask;
   }

@@ -2,8 +2,10 @@
 // protocol: after every random batch of sets and deletes (fast-check, small key space so
 // that keys collide, get deleted and come back), the root equals sparseMerkleRoot of the
 // model state, every key's proof (present or absent) verifies, and the full fsck passes.
-// Then shows the work of one update scales with the change set, not the state: the
-// counted node reads, writes and hashes for k changes at 1k and at 50k keys.
+// The same random batches run on trees with no page cache, a tiny one (2–3 pages, so
+// pages are evicted all the time) and the default: roots, proofs and written records
+// must be identical. Then shows the work of one update scales with the change set, not
+// the state: the counted page reads, writes and hashes for k changes at 1k and 50k keys.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -19,7 +21,8 @@ import {
 } from '@tongbao/protocol';
 import { MemoryKeyValueStore } from './memory-kv.js';
 import { StateTree, type PreparedState } from './state-tree.js';
-import { valueKey } from './keys.js';
+import { PAGE_DEPTH_BITS, pageKey, valueKey } from './keys.js';
+import { StorageError } from './errors.js';
 
 const sha256 = (data: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(data).digest());
 
@@ -73,6 +76,92 @@ test('random batches: root equals the from-scratch root; all proofs verify; fsck
   );
 });
 
+test('a tiny page cache (constant eviction) and none give the same roots, proofs and writes as the default', async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 300 }), fc.option(fc.uint8Array({ maxLength: 4 }), { freq: 3 })), { maxLength: 60 }),
+        { minLength: 1, maxLength: 8 },
+      ),
+      fc.integer({ min: 2, max: 3 }),
+      async (batches, tiny) => {
+        const trees = [undefined, 0, tiny].map((nodeCacheEntriesMax) => {
+          const kv = new MemoryKeyValueStore();
+          return { kv, tree: new StateTree(kv, sha256, nodeCacheEntriesMax === undefined ? {} : { nodeCacheEntriesMax }) };
+        });
+        const model = new Map<string, Uint8Array>();
+        for (const batch of batches) {
+          const changes = new Map<string, Uint8Array | undefined>();
+          for (const [k, v] of batch) changes.set(bytesToHex(utf8ToBytes(`key${k}`)), v ?? undefined);
+          const sorted = sortedChanges(changes);
+          const written: string[] = [];
+          for (const { kv, tree } of trees) {
+            const prepared = await apply(kv, tree, sorted);
+            written.push(JSON.stringify(prepared.operations.map((op) => [op.type, bytesToHex(op.key), op.type === 'put' ? bytesToHex(op.value) : ''])));
+          }
+          assert.equal(written[1], written[0]);
+          assert.equal(written[2], written[0]);
+          for (const [hex, v] of changes) {
+            if (v === undefined) model.delete(hex);
+            else model.set(hex, v);
+          }
+          const entries = [...model.entries()].map(([hex, value]) => ({ key: Uint8Array.from(Buffer.from(hex, 'hex')), value }));
+          const expectedRoot = sparseMerkleRoot(sha256, entries);
+          for (const { tree } of trees) assert.deepEqual(tree.root(), expectedRoot);
+          assert.ok(trees[2]!.tree.cachedPages() <= tiny, `the tiny cache holds ${trees[2]!.tree.cachedPages()} pages`);
+          assert.equal(trees[1]!.tree.cachedPages(), 0);
+          for (let k = 0; k <= 300; k += 7) {
+            const key = utf8ToBytes(`key${k}`);
+            const proofs = trees.map(({ kv, tree }) => tree.prove(key, kv.get(valueKey(key))));
+            assert.deepEqual(proofs[1], proofs[0]);
+            assert.deepEqual(proofs[2], proofs[0]);
+            assert.ok(verifyStateProof(sha256, expectedRoot, proofs[0]!));
+          }
+        }
+        // A reopened tree (cold cache) agrees, and the stored pages pass the full check.
+        for (const { kv } of trees) {
+          const reopened = new StateTree(kv.reopen(), sha256);
+          assert.deepEqual(reopened.root(), trees[0]!.tree.root());
+          assert.equal((await reopened.verifyAll()).leaves, model.size);
+        }
+      },
+    ),
+    { numRuns: 60 },
+  );
+});
+
+test('the full check refuses a stray page, an altered page and a page off its path', async () => {
+  const isCorrupt = (e: unknown): boolean => e instanceof StorageError && e.code === 'CORRUPT_STORE';
+  const { kv, tree } = await stateOf(2_000);
+  assert.equal((await tree.verifyAll()).leaves, 2_000);
+  const keyHash = sha256(u64ToBytes(7n));
+  const proof = tree.prove(u64ToBytes(7n), kv.get(valueKey(u64ToBytes(7n))));
+  const level = Math.floor(proof.siblings.length / PAGE_DEPTH_BITS);
+  assert.ok(level >= 1);
+  const key = pageKey(level, keyHash);
+  const record = kv.get(key)!.slice();
+  {
+    // A copy of a real page at a position the tree does not reach.
+    const stray = pageKey(level + 3, keyHash);
+    await kv.write([{ type: 'put', key: stray, value: record }]);
+    await assert.rejects(new StateTree(kv.reopen(), sha256).verifyAll(), isCorrupt);
+    await kv.write([{ type: 'del', key: stray }]);
+  }
+  {
+    const altered = record.slice();
+    altered[altered.length - 1] = altered[altered.length - 1]! ^ 1;
+    await kv.write([{ type: 'put', key, value: altered }]);
+    const reopened = new StateTree(kv.reopen(), sha256);
+    await assert.rejects(reopened.verifyAll(), isCorrupt);
+    // Reaching the page on a path also checks it against its parent.
+    assert.throws(() => reopened.prove(u64ToBytes(7n), kv.get(valueKey(u64ToBytes(7n)))), isCorrupt);
+    await kv.write([{ type: 'put', key, value: altered.subarray(0, altered.length - 1) }]);
+    assert.throws(() => new StateTree(kv.reopen(), sha256).prove(u64ToBytes(7n), kv.get(valueKey(u64ToBytes(7n)))), isCorrupt);
+    await kv.write([{ type: 'put', key, value: record }]);
+  }
+  assert.equal((await new StateTree(kv.reopen(), sha256).verifyAll()).leaves, 2_000);
+});
+
 test('a prepared state does not touch the store and is reusable only against its root', async () => {
   const kv = new MemoryKeyValueStore();
   const tree = new StateTree(kv, sha256);
@@ -91,9 +180,9 @@ test('unsorted or repeated keys are a bug, caught by an assertion', () => {
 });
 
 /** A state of `size` keys k:0.., built in one prepare. */
-async function stateOf(size: number): Promise<{ kv: MemoryKeyValueStore; tree: StateTree }> {
+async function stateOf(size: number, nodeCacheEntriesMax?: number): Promise<{ kv: MemoryKeyValueStore; tree: StateTree }> {
   const kv = new MemoryKeyValueStore();
-  const tree = new StateTree(kv, sha256);
+  const tree = new StateTree(kv, sha256, nodeCacheEntriesMax === undefined ? {} : { nodeCacheEntriesMax });
   const changes: StateChange[] = [];
   for (let i = 0; i < size; i++) changes.push({ key: u64ToBytes(BigInt(i)), value: utf8ToBytes(`v${i}`) });
   await apply(kv, tree, changes);
@@ -104,7 +193,8 @@ test('update work grows with the changes and the tree depth, not the state size'
   const k = 100;
   const counts: Record<number, { reads: number; writes: number; hashes: number }> = {};
   for (const size of [1_000, 50_000]) {
-    const { tree } = await stateOf(size);
+    // No cache, so every page the update visits is a counted read.
+    const { tree } = await stateOf(size, 0);
     // k updates, k/2 inserts and k/2 deletes, spread over the key space.
     const changes: StateChange[] = [];
     for (let i = 0; i < k; i++) changes.push({ key: u64ToBytes(BigInt(Math.floor((i * size) / k))), value: utf8ToBytes(`new${i}`) });
@@ -118,7 +208,8 @@ test('update work grows with the changes and the tree depth, not the state size'
   const large = counts[50_000]!;
   // 50× the state deepens the tree by log2(50) ≈ 5.6 levels. With k changes the top
   // log2(k) levels are shared, so per change the unshared path grows from ~3 to ~8
-  // levels: a few times the work, nowhere near 50×.
+  // levels: a few times the work, nowhere near 50×. Reads and writes count pages of 4
+  // levels, hashes count binary nodes.
   for (const measure of ['reads', 'writes', 'hashes'] as const) {
     assert.ok(large[measure] <= 4 * small[measure], `${measure}: ${JSON.stringify(counts)}`);
     // At most one tree depth (+ a few) of node work per change.

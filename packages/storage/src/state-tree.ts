@@ -1,28 +1,41 @@
 import {
   assert,
+  bytesToHex,
   compareBytes,
   equalBytes,
+  hashIntoOf,
   isSparseEmptyHash,
   pathBit,
   pathsSharePrefix,
   sparseEmptyHash,
-  sparseInnerRecord,
-  sparseLeafRecord,
   SPARSE_INNER_TAG,
   SPARSE_LEAF_TAG,
-  bytesToHex,
   type HashFunction,
+  type HashIntoFunction,
   type StateChange,
   type StateProof,
 } from '@tongbao/protocol';
 import { StorageError } from './errors.js';
 import type { KeyValueStore, KvOperation } from './kv.js';
-import { nodeKey, prefixEnd, PREFIX, valueKey } from './keys.js';
+import { PAGE_DEPTH_BITS, pageKey, prefixEnd, PREFIX, valueKey } from './keys.js';
 
 /**
- * The state tree: the compressed sparse Merkle tree of protocol/merkle/sparse.ts, kept in
- * the key-value store one node per record, keyed by its position (depth and path
- * prefix), current version only (docs/adr/0003-state-commitment.md).
+ * The state tree: the compressed sparse Merkle tree of protocol/merkle/sparse.ts —
+ * binary hashing, binary proofs — stored in pages of four binary levels
+ * (docs/adr/0003-state-commitment.md).
+ *
+ * A page at `level` holds the (up to 15) nodes at depths 4·level … 4·level + 3 under one
+ * path prefix, in heap order (slot 0 the page's top node, slot s has children 2s+1 and
+ * 2s+2), and the hashes of the 16 nodes just below it (slots 15…30), which are the top
+ * nodes of its child pages. A page exists exactly when its top node is not empty. So a
+ * change rewrites about depth/4 records instead of depth, and reads as many.
+ *
+ * A page record stores only what cannot be recomputed: the kind of each slot, each
+ * leaf's key and value hashes, and the hashes below the bottom inner nodes. Loading a
+ * page recomputes its inner hashes and checks its top hash against the hash its parent
+ * (or the root) holds, so a page read from disk is verified on every path that reaches
+ * it. Decoded pages are kept in a bounded cache (`nodeCacheEntriesMax`), also filled
+ * with every page a commit writes, so a block's update rarely touches the disk.
  *
  * A block's changes are applied in one pass down the tree over the changes sorted by
  * path: a node is visited only if some change lies below it, and the nodes above
@@ -34,13 +47,122 @@ import { nodeKey, prefixEnd, PREFIX, valueKey } from './keys.js';
 const EMPTY = 0;
 const LEAF = 1;
 const INNER = 2;
+type Kind = typeof EMPTY | typeof LEAF | typeof INNER;
 
-/** A subtree as the update pass sees it: empty, or a node with its record and hash. */
-type Subtree =
-  | { readonly kind: typeof EMPTY }
-  | { readonly kind: typeof LEAF | typeof INNER; readonly record: Uint8Array; readonly hash: Uint8Array };
+/** Node slots in a page (depths 0…3 below its top), and with the 16 child hashes. */
+const PAGE_NODE_SLOTS = 15;
+const PAGE_HASH_SLOTS = 31;
+/** First slot of the bottom level: its children are the top nodes of child pages. */
+const PAGE_BOTTOM_SLOT = 7;
+/** First byte of a page record: its encoding version. */
+const PAGE_RECORD_VERSION = 0x01;
+const PAGE_HEADER_BYTES = 5;
 
-const EMPTY_SUBTREE: Subtree = { kind: EMPTY };
+/** Default bound on the decoded pages kept in memory (about 0.5–1 KB each). */
+export const NODE_CACHE_ENTRIES_MAX_DEFAULT = 1 << 16;
+
+/** The depth, below the page's top, of slot `slot`. */
+function slotDepth(slot: number): number {
+  return slot === 0 ? 0 : slot < 3 ? 1 : slot < 7 ? 2 : slot < 15 ? 3 : 4;
+}
+
+/**
+ * A decoded page. Committed pages (in the cache, or read from the store) are never
+ * changed; an update writes into a clone. Empty slots hold undefined.
+ */
+class Page {
+  constructor(
+    readonly kinds: Uint8Array,
+    /** Node hashes for slots 0…14, child page top hashes for 15…30. */
+    readonly hashes: Array<Uint8Array | undefined>,
+    readonly keyHashes: Array<Uint8Array | undefined>,
+    readonly valueHashes: Array<Uint8Array | undefined>,
+  ) {}
+
+  static empty(): Page {
+    return new Page(
+      new Uint8Array(PAGE_NODE_SLOTS),
+      new Array<Uint8Array | undefined>(PAGE_HASH_SLOTS).fill(undefined),
+      new Array<Uint8Array | undefined>(PAGE_NODE_SLOTS).fill(undefined),
+      new Array<Uint8Array | undefined>(PAGE_NODE_SLOTS).fill(undefined),
+    );
+  }
+
+  clone(): Page {
+    return new Page(this.kinds.slice(), this.hashes.slice(), this.keyHashes.slice(), this.valueHashes.slice());
+  }
+
+  isEmpty(): boolean {
+    return this.kinds[0] === EMPTY;
+  }
+}
+
+/**
+ * Decoded pages by key, at most `entriesMax`, least recently used dropped first
+ * (approximately: two generations; a hit in the older one moves the page to the
+ * younger, and when the younger is full the older is dropped). entriesMax below 2
+ * disables it.
+ */
+class PageCache {
+  private young = new Map<string, Page>();
+  private old = new Map<string, Page>();
+  private readonly generationMax: number;
+
+  constructor(readonly entriesMax: number) {
+    this.generationMax = entriesMax >= 2 ? Math.floor(entriesMax / 2) : 0;
+  }
+
+  get(key: string): Page | undefined {
+    const page = this.young.get(key);
+    if (page !== undefined) return page;
+    const older = this.old.get(key);
+    if (older !== undefined) {
+      this.old.delete(key);
+      this.insert(key, older);
+    }
+    return older;
+  }
+
+  set(key: string, page: Page): void {
+    if (this.generationMax === 0) return;
+    this.old.delete(key);
+    this.insert(key, page);
+  }
+
+  delete(key: string): void {
+    this.young.delete(key);
+    this.old.delete(key);
+  }
+
+  get size(): number {
+    return this.young.size + this.old.size;
+  }
+
+  private insert(key: string, page: Page): void {
+    this.young.set(key, page);
+    if (this.young.size >= this.generationMax) {
+      this.old = this.young;
+      this.young = new Map();
+    }
+  }
+}
+
+/** Latin-1 string of a page key, for the cache's Map. */
+function keyString(key: Uint8Array): string {
+  let text = '';
+  for (let i = 0; i < key.length; i++) text += String.fromCharCode(key[i]!);
+  return text;
+}
+
+/** A node as the update pass carries it: kind, hash (undefined when empty), leaf data. */
+interface NodeValue {
+  readonly kind: Kind;
+  readonly hash: Uint8Array | undefined;
+  readonly keyHash?: Uint8Array | undefined;
+  readonly valueHash?: Uint8Array | undefined;
+}
+
+const EMPTY_NODE: NodeValue = { kind: EMPTY, hash: undefined };
 
 /** One change on its path; valueHash undefined deletes the key. */
 interface PathChange {
@@ -50,15 +172,30 @@ interface PathChange {
 
 /** Work done by one prepare, counted so tests can show it scales with the change set. */
 export interface StateTreeStats {
+  /** Pages read from the store (cache misses). */
   nodeReads: number;
+  /** Pages found in the cache. */
+  nodeCacheHits: number;
+  /** Page records written. */
   nodeWrites: number;
+  /** Page records deleted. */
   nodeDeletes: number;
+  /** Hashes of keys, values and changed nodes. */
   hashes: number;
+  /** Hashes recomputed to load and check pages read from the store. */
+  loadHashes: number;
+}
+
+/** A page written by a prepare, for the cache once the batch is durable. */
+interface WrittenPage {
+  readonly key: string;
+  /** undefined: the page was deleted. */
+  readonly page: Page | undefined;
 }
 
 /**
  * The effect of a block's state changes, computed but not applied: the new root and
- * every record to write (tree nodes and values). Valid only against the root it was
+ * every record to write (tree pages and values). Valid only against the root it was
  * prepared from.
  */
 export interface PreparedState {
@@ -67,24 +204,68 @@ export interface PreparedState {
   readonly operations: readonly KvOperation[];
   readonly changeCount: number;
   readonly stats: Readonly<StateTreeStats>;
+  /** @internal the pages behind the page operations, for the tree's cache. */
+  readonly pages?: readonly WrittenPage[];
+}
+
+export interface StateTreeOptions {
+  /** Bound on decoded pages kept in memory; below 2 disables the cache. */
+  readonly nodeCacheEntriesMax?: number;
+}
+
+/** Hashes node preimages (tag ‖ a ‖ b) through one reused buffer. */
+class NodeHasher {
+  private readonly input: Uint8Array;
+  private readonly output: Uint8Array;
+  private readonly into: HashIntoFunction;
+  readonly empty: Uint8Array;
+  count = 0;
+
+  constructor(hash: HashFunction, readonly hashBytes: number) {
+    this.into = hashIntoOf(hash);
+    // Outside V8's heap from the start, so a native hash reads and writes them in place.
+    this.input = new Uint8Array(new ArrayBuffer(1 + 2 * hashBytes));
+    this.output = new Uint8Array(new ArrayBuffer(hashBytes));
+    this.empty = sparseEmptyHash(hashBytes);
+  }
+
+  /** H(tag ‖ a ‖ b), a fresh array; undefined stands for the empty hash. */
+  node(tag: number, a: Uint8Array | undefined, b: Uint8Array | undefined): Uint8Array {
+    const input = this.input;
+    input[0] = tag;
+    input.set(a ?? this.empty, 1);
+    input.set(b ?? this.empty, 1 + this.hashBytes);
+    this.into(this.output, input);
+    this.count++;
+    return this.output.slice();
+  }
 }
 
 export class StateTree {
   private readonly kv: KeyValueStore;
   private readonly hash: HashFunction;
   readonly hashBytes: number;
+  private readonly hasher: NodeHasher;
+  private readonly cache: PageCache;
+  private readonly rootKey: Uint8Array;
   private rootHash: Uint8Array;
 
-  constructor(kv: KeyValueStore, hash: HashFunction) {
+  constructor(kv: KeyValueStore, hash: HashFunction, options: StateTreeOptions = {}) {
     this.kv = kv;
     this.hash = hash;
     this.hashBytes = hash(new Uint8Array(0)).length;
     assert(this.hashBytes >= 16 && this.hashBytes <= 64, 'the chain hash returns 16..64 bytes');
-    const rootRecord = kv.get(nodeKey(0, new Uint8Array(0)));
-    if (rootRecord === undefined) this.rootHash = sparseEmptyHash(this.hashBytes);
+    this.hasher = new NodeHasher(hash, this.hashBytes);
+    const entriesMax = options.nodeCacheEntriesMax ?? NODE_CACHE_ENTRIES_MAX_DEFAULT;
+    assert(Number.isSafeInteger(entriesMax) && entriesMax >= 0, 'nodeCacheEntriesMax is a whole number');
+    this.cache = new PageCache(entriesMax);
+    this.rootKey = pageKey(0, new Uint8Array(0));
+    const record = kv.get(this.rootKey);
+    if (record === undefined) this.rootHash = sparseEmptyHash(this.hashBytes);
     else {
-      this.checkRecord(rootRecord, nodeKey(0, new Uint8Array(0)));
-      this.rootHash = hash(rootRecord);
+      const page = this.decodePage(record, this.rootKey, undefined);
+      this.rootHash = page.hashes[0]!;
+      this.cache.set(keyString(this.rootKey), page);
     }
   }
 
@@ -93,31 +274,120 @@ export class StateTree {
     return this.rootHash;
   }
 
+  /** Decoded pages held in memory now (at most nodeCacheEntriesMax). */
+  cachedPages(): number {
+    return this.cache.size;
+  }
+
   /** Called by the chain store once a batch holding `prepared` is durable. */
   applied(prepared: PreparedState): void {
     assert(equalBytes(prepared.previousRoot, this.rootHash), 'a prepared state is applied to the root it was prepared from');
     this.rootHash = prepared.root;
-  }
-
-  private checkRecord(record: Uint8Array, key: Uint8Array): void {
-    const tag = record[0];
-    if (record.length !== 1 + 2 * this.hashBytes || (tag !== SPARSE_LEAF_TAG && tag !== SPARSE_INNER_TAG)) {
-      throw new StorageError('CORRUPT_STORE', `state tree node ${bytesToHex(key)} is malformed (${record.length} bytes, tag ${tag})`, {
-        details: { key: bytesToHex(key) },
-      });
+    for (const { key, page } of prepared.pages ?? []) {
+      if (page === undefined) this.cache.delete(key);
+      else this.cache.set(key, page);
     }
   }
 
-  private readNode(key: Uint8Array, hash: Uint8Array, stats: StateTreeStats): Subtree {
-    stats.nodeReads++;
+  private corrupt(key: Uint8Array, message: string): never {
+    throw new StorageError('CORRUPT_STORE', `state tree page ${bytesToHex(key)} ${message}`, { details: { key: bytesToHex(key) } });
+  }
+
+  /** The committed page at `key`, whose top node has hash `expected`: from the cache or the store. */
+  loadPage(key: Uint8Array, expected: Uint8Array, stats: StateTreeStats | undefined): Page {
+    const cacheKey = keyString(key);
+    const cached = this.cache.get(cacheKey);
+    if (cached !== undefined) {
+      if (stats !== undefined) stats.nodeCacheHits++;
+      // The cache holds only committed pages, which agree with their parents.
+      assert(equalBytes(cached.hashes[0]!, expected), 'a cached page agrees with its parent');
+      return cached;
+    }
     const record = this.kv.get(key);
-    if (record === undefined) {
-      throw new StorageError('CORRUPT_STORE', `state tree node ${bytesToHex(key)} is missing though its parent refers to it`, {
-        details: { key: bytesToHex(key) },
-      });
+    if (record === undefined) this.corrupt(key, 'is missing though its parent refers to it');
+    const hashesBefore = this.hasher.count;
+    const page = this.decodePage(record, key, expected);
+    if (stats !== undefined) {
+      stats.nodeReads++;
+      stats.loadHashes += this.hasher.count - hashesBefore;
     }
-    this.checkRecord(record, key);
-    return { kind: record[0] === SPARSE_LEAF_TAG ? LEAF : INNER, record, hash };
+    this.cache.set(cacheKey, page);
+    return page;
+  }
+
+  /**
+   * Decodes a page record: version ‖ kinds (u32, 2 bits per slot, slot 0 highest) ‖ per
+   * slot in order: a leaf's key hash ‖ value hash, a bottom inner node's two child
+   * hashes. Recomputes the inner hashes, and checks the top hash against `expected`.
+   */
+  private decodePage(record: Uint8Array, key: Uint8Array, expected: Uint8Array | undefined): Page {
+    const n = this.hashBytes;
+    if (record.length < PAGE_HEADER_BYTES || record[0] !== PAGE_RECORD_VERSION) this.corrupt(key, `is malformed (${record.length} bytes)`);
+    const packed = ((record[1]! << 24) | (record[2]! << 16) | (record[3]! << 8) | record[4]!) >>> 0;
+    if (packed >>> 30 !== 0) this.corrupt(key, 'has a malformed kind field');
+    const page = Page.empty();
+    let offset = PAGE_HEADER_BYTES;
+    for (let slot = 0; slot < PAGE_NODE_SLOTS; slot++) {
+      const kind = (packed >>> (2 * (PAGE_NODE_SLOTS - 1 - slot))) & 3;
+      if (kind === 3) this.corrupt(key, `has an unknown node kind in slot ${slot}`);
+      if (kind !== EMPTY && slot > 0 && page.kinds[(slot - 1) >>> 1] !== INNER) this.corrupt(key, `has a node below a leaf or an empty slot (${slot})`);
+      page.kinds[slot] = kind;
+      if (kind === LEAF || (kind === INNER && slot >= PAGE_BOTTOM_SLOT)) {
+        if (offset + 2 * n > record.length) this.corrupt(key, 'is truncated');
+        const a = record.subarray(offset, offset + n);
+        const b = record.subarray(offset + n, offset + 2 * n);
+        offset += 2 * n;
+        if (kind === LEAF) {
+          page.keyHashes[slot] = a;
+          page.valueHashes[slot] = b;
+        } else {
+          page.hashes[2 * slot + 1] = isSparseEmptyHash(a) ? undefined : a;
+          page.hashes[2 * slot + 2] = isSparseEmptyHash(b) ? undefined : b;
+        }
+      }
+    }
+    if (offset !== record.length) this.corrupt(key, `has ${record.length - offset} bytes too many`);
+    if (page.kinds[0] === EMPTY) this.corrupt(key, 'is stored but empty');
+    for (let slot = PAGE_NODE_SLOTS - 1; slot >= 0; slot--) {
+      const kind = page.kinds[slot];
+      if (kind === LEAF) page.hashes[slot] = this.hasher.node(SPARSE_LEAF_TAG, page.keyHashes[slot], page.valueHashes[slot]);
+      else if (kind === INNER) page.hashes[slot] = this.hasher.node(SPARSE_INNER_TAG, page.hashes[2 * slot + 1], page.hashes[2 * slot + 2]);
+    }
+    if (expected !== undefined && !equalBytes(page.hashes[0]!, expected)) this.corrupt(key, 'does not hash to what its parent holds');
+    return page;
+  }
+
+  private encodePage(page: Page): Uint8Array {
+    const n = this.hashBytes;
+    let packed = 0;
+    let length = PAGE_HEADER_BYTES;
+    for (let slot = 0; slot < PAGE_NODE_SLOTS; slot++) {
+      const kind = page.kinds[slot]!;
+      packed |= kind << (2 * (PAGE_NODE_SLOTS - 1 - slot));
+      if (kind === LEAF || (kind === INNER && slot >= PAGE_BOTTOM_SLOT)) length += 2 * n;
+    }
+    const record = new Uint8Array(length);
+    record[0] = PAGE_RECORD_VERSION;
+    record[1] = packed >>> 24;
+    record[2] = (packed >>> 16) & 0xff;
+    record[3] = (packed >>> 8) & 0xff;
+    record[4] = packed & 0xff;
+    let offset = PAGE_HEADER_BYTES;
+    for (let slot = 0; slot < PAGE_NODE_SLOTS; slot++) {
+      const kind = page.kinds[slot];
+      if (kind === LEAF) {
+        record.set(page.keyHashes[slot]!, offset);
+        record.set(page.valueHashes[slot]!, offset + n);
+        offset += 2 * n;
+      } else if (kind === INNER && slot >= PAGE_BOTTOM_SLOT) {
+        const left = page.hashes[2 * slot + 1];
+        const right = page.hashes[2 * slot + 2];
+        if (left !== undefined) record.set(left, offset);
+        if (right !== undefined) record.set(right, offset + n);
+        offset += 2 * n;
+      }
+    }
+    return record;
   }
 
   /**
@@ -125,7 +395,7 @@ export class StateTree {
    * touching the store.
    */
   prepare(changes: readonly StateChange[]): PreparedState {
-    const stats: StateTreeStats = { nodeReads: 0, nodeWrites: 0, nodeDeletes: 0, hashes: 0 };
+    const stats: StateTreeStats = { nodeReads: 0, nodeCacheHits: 0, nodeWrites: 0, nodeDeletes: 0, hashes: 0, loadHashes: 0 };
     const operations: KvOperation[] = [];
     const hash = this.hash;
     const pathChanges: PathChange[] = new Array(changes.length);
@@ -140,19 +410,15 @@ export class StateTree {
     pathChanges.sort((a, b) => compareBytes(a.keyHash, b.keyHash));
 
     const previousRoot = this.rootHash;
-    if (pathChanges.length === 0) return { previousRoot, root: previousRoot, operations, changeCount: 0, stats };
-    const rootKey = nodeKey(0, pathChanges[0]!.keyHash);
-    const oldRoot = isSparseEmptyHash(previousRoot) ? EMPTY_SUBTREE : this.readNode(rootKey, previousRoot, stats);
-    const update = new TreeUpdate(this, hash, this.hashBytes, pathChanges, operations, stats);
-    const newRoot = update.update(0, pathChanges[0]!.keyHash, oldRoot, 0, pathChanges.length);
-    update.place(rootKey, previousRoot, newRoot);
-    const root = newRoot.kind === EMPTY ? sparseEmptyHash(this.hashBytes) : newRoot.hash;
-    return { previousRoot, root, operations, changeCount: changes.length, stats };
-  }
-
-  /** @internal for TreeUpdate */
-  read(key: Uint8Array, hash: Uint8Array, stats: StateTreeStats): Subtree {
-    return this.readNode(key, hash, stats);
+    if (pathChanges.length === 0) return { previousRoot, root: previousRoot, operations, changeCount: 0, stats, pages: [] };
+    const hashesBefore = this.hasher.count;
+    const update = new TreeUpdate(this, this.hasher, pathChanges, stats);
+    const rootRef = new PageRef(this.rootKey, isSparseEmptyHash(previousRoot) ? undefined : previousRoot);
+    const newRoot = update.updateRoot(rootRef);
+    const pages = update.finish(operations, (page) => this.encodePage(page));
+    stats.hashes += this.hasher.count - hashesBefore - stats.loadHashes;
+    const root = newRoot.hash ?? sparseEmptyHash(this.hashBytes);
+    return { previousRoot, root, operations, changeCount: changes.length, stats, pages };
   }
 
   /**
@@ -160,87 +426,116 @@ export class StateTree {
    * which the caller reads from the value records.
    */
   prove(key: Uint8Array, value: Uint8Array | undefined): StateProof {
-    const stats: StateTreeStats = { nodeReads: 0, nodeWrites: 0, nodeDeletes: 0, hashes: 0 };
     const keyHash = this.hash(key);
     const siblings: Uint8Array[] = [];
-    let nodeHash = this.rootHash;
-    let depth = 0;
-    const n = this.hashBytes;
-    while (!isSparseEmptyHash(nodeHash)) {
-      const node = this.readNode(nodeKey(depth, keyHash), nodeHash, stats);
-      assert(node.kind !== EMPTY, 'a read node is not empty');
-      if (node.kind === LEAF) {
-        const leafKeyHash = node.record.subarray(1, 1 + n);
+    if (isSparseEmptyHash(this.rootHash)) {
+      assert(value === undefined, 'a key in an empty tree has no value record');
+      return { key, value: undefined, siblings, leaf: undefined };
+    }
+    let page = this.loadPage(this.rootKey, this.rootHash, undefined);
+    let slot = 0;
+    for (let depth = 0; ; depth++) {
+      const kind = page.kinds[slot];
+      if (kind === EMPTY) {
+        assert(value === undefined, 'a key on an empty path has no value record');
+        return { key, value: undefined, siblings, leaf: undefined };
+      }
+      if (kind === LEAF) {
+        const leafKeyHash = page.keyHashes[slot]!;
+        const leafValueHash = page.valueHashes[slot]!;
         if (equalBytes(leafKeyHash, keyHash)) {
-          assert(value !== undefined && equalBytes(this.hash(value), node.record.subarray(1 + n)), 'the value record matches its leaf');
+          assert(value !== undefined && equalBytes(this.hash(value), leafValueHash), 'the value record matches its leaf');
           return { key, value, siblings, leaf: undefined };
         }
         assert(value === undefined, 'a key without a leaf has no value record');
-        return { key, value: undefined, siblings, leaf: { keyHash: leafKeyHash.slice(), valueHash: node.record.slice(1 + n) } };
+        return { key, value: undefined, siblings, leaf: { keyHash: leafKeyHash.slice(), valueHash: leafValueHash.slice() } };
       }
-      const left = node.record.subarray(1, 1 + n);
-      const right = node.record.subarray(1 + n);
       const bit = pathBit(keyHash, depth);
-      siblings.push((bit === 0 ? right : left).slice());
-      nodeHash = bit === 0 ? left : right;
-      depth++;
+      const child = 2 * slot + 1 + bit;
+      siblings.push((page.hashes[child + (bit === 0 ? 1 : -1)] ?? this.hasher.empty).slice());
+      const childHash = page.hashes[child];
+      if (childHash === undefined) {
+        assert(value === undefined, 'a key on an empty path has no value record');
+        return { key, value: undefined, siblings, leaf: undefined };
+      }
+      if (child < PAGE_NODE_SLOTS) slot = child;
+      else {
+        page = this.loadPage(pageKey((depth + 1) / PAGE_DEPTH_BITS, keyHash), childHash, undefined);
+        slot = 0;
+      }
     }
-    assert(value === undefined, 'a key on an empty path has no value record');
-    return { key, value: undefined, siblings, leaf: undefined };
   }
 
   /**
-   * Full check of the committed tree (an fsck, O(state size)): every node's hash, every
-   * leaf on its own path, no inner node that should have been compressed, and exactly one
-   * leaf per value record with the value's hash. Throws CORRUPT_STORE on the first
-   * contradiction.
+   * Full check of the committed tree (an fsck, O(state size)): every page's hashes
+   * against its parent, every leaf on its own path, no inner node that should have been
+   * compressed, no page record that the tree does not reach, and exactly one leaf per
+   * value record with the value's hash. Reads the store, not the cache. Throws
+   * CORRUPT_STORE on the first contradiction.
    */
-  async verifyAll(): Promise<{ leaves: number; nodes: number }> {
+  async verifyAll(): Promise<{ leaves: number; nodes: number; pages: number }> {
     const n = this.hashBytes;
     const leaves = new Map<string, string>();
     let nodes = 0;
+    let pages = 0;
     const corrupt = (message: string): never => {
       throw new StorageError('CORRUPT_STORE', `state tree check failed: ${message}`);
     };
-    // Depth-first, with explicit stack: (depth, path representative, expected hash).
-    const stack: Array<{ depth: number; path: Uint8Array; hash: Uint8Array; lastBit: -1 | 0 | 1 }> = [];
-    if (!isSparseEmptyHash(this.rootHash)) stack.push({ depth: 0, path: new Uint8Array(n), hash: this.rootHash, lastBit: -1 });
+    const rootRecord = this.kv.get(this.rootKey);
+    if (rootRecord === undefined) {
+      if (!isSparseEmptyHash(this.rootHash)) corrupt('the root page is missing');
+    } else if (isSparseEmptyHash(this.rootHash)) corrupt('the tree is empty but a root page is stored');
+    // Depth-first over pages: (level, a path with the page's prefix, expected top hash,
+    // whether the top node's sibling is empty).
+    const stack: Array<{ level: number; path: Uint8Array; hash: Uint8Array; siblingEmpty: boolean }> = [];
+    if (!isSparseEmptyHash(this.rootHash)) stack.push({ level: 0, path: new Uint8Array(n), hash: this.rootHash, siblingEmpty: false });
     while (stack.length > 0) {
-      const { depth, path, hash, lastBit } = stack.pop()!;
-      const key = nodeKey(depth, path, lastBit);
+      const { level, path, hash, siblingEmpty } = stack.pop()!;
+      const key = pageKey(level, path);
       const record = this.kv.get(key);
-      if (record === undefined) return corrupt(`node ${bytesToHex(key)} is missing`);
-      this.checkRecord(record, key);
-      if (!equalBytes(this.hash(record), hash)) corrupt(`node ${bytesToHex(key)} does not hash to what its parent holds`);
-      nodes++;
-      // The node's own path: the parent's path with bit depth - 1 set as in the key.
-      const own = path.slice();
-      if (lastBit !== -1) {
-        const mask = 0x80 >>> ((depth - 1) & 7);
-        own[(depth - 1) >>> 3] = lastBit === 1 ? own[(depth - 1) >>> 3]! | mask : own[(depth - 1) >>> 3]! & ~mask;
-      }
-      if (record[0] === SPARSE_LEAF_TAG) {
-        const keyHash = record.subarray(1, 1 + n);
-        if (!pathsSharePrefix(keyHash, own, depth)) corrupt(`leaf ${bytesToHex(key)} is off its key's path`);
-        leaves.set(bytesToHex(keyHash), bytesToHex(record.subarray(1 + n)));
-        continue;
-      }
-      const left = record.subarray(1, 1 + n);
-      const right = record.subarray(1 + n);
-      if (isSparseEmptyHash(left) && isSparseEmptyHash(right)) corrupt(`inner node ${bytesToHex(key)} has no children`);
-      for (const [bit, child] of [[0, left], [1, right]] as const) {
-        if (isSparseEmptyHash(child)) {
-          // One empty child: the other must be an inner node, else it should have been lifted.
-          const other = bit === 0 ? right : left;
-          const otherRecord = this.kv.get(nodeKey(depth + 1, own, bit === 0 ? 1 : 0));
-          if (otherRecord !== undefined && otherRecord[0] === SPARSE_LEAF_TAG && equalBytes(this.hash(otherRecord), other)) {
-            corrupt(`inner node ${bytesToHex(key)} holds a lone leaf that should have been compressed`);
-          }
+      if (record === undefined) return corrupt(`page ${bytesToHex(key)} is missing`);
+      const page = this.decodePage(record, key, hash);
+      pages++;
+      if (siblingEmpty && page.kinds[0] === LEAF) corrupt(`page ${bytesToHex(key)} holds a lone leaf that should have been compressed`);
+      for (let slot = 0; slot < PAGE_NODE_SLOTS; slot++) {
+        const kind = page.kinds[slot];
+        if (kind === EMPTY) continue;
+        nodes++;
+        // This node's path: the page's prefix, then the bits of the slot's heap index.
+        const depth = level * PAGE_DEPTH_BITS + slotDepth(slot);
+        const own = path.slice();
+        let index = slot + 1; // heap index with its leading 1 marking the depth
+        for (let d = depth - 1; index > 1; d--, index >>>= 1) {
+          const mask = 0x80 >>> (d & 7);
+          own[d >>> 3] = (index & 1) === 1 ? own[d >>> 3]! | mask : own[d >>> 3]! & ~mask;
+        }
+        if (kind === LEAF) {
+          const keyHash = page.keyHashes[slot]!;
+          if (!pathsSharePrefix(keyHash, own, depth)) corrupt(`a leaf in page ${bytesToHex(key)} is off its key's path`);
+          leaves.set(bytesToHex(keyHash), bytesToHex(page.valueHashes[slot]!));
           continue;
         }
-        stack.push({ depth: depth + 1, path: own, hash: child, lastBit: bit });
+        const left = page.hashes[2 * slot + 1];
+        const right = page.hashes[2 * slot + 2];
+        if (left === undefined && right === undefined) corrupt(`an inner node in page ${bytesToHex(key)} has no children`);
+        if (slot < PAGE_BOTTOM_SLOT) {
+          const lone = left === undefined ? 2 * slot + 2 : right === undefined ? 2 * slot + 1 : -1;
+          if (lone !== -1 && page.kinds[lone] === LEAF) corrupt(`an inner node in page ${bytesToHex(key)} holds a lone leaf that should have been compressed`);
+          continue;
+        }
+        for (const bit of [0, 1] as const) {
+          const child = bit === 0 ? left : right;
+          if (child === undefined) continue;
+          const childPath = own.slice();
+          const mask = 0x80 >>> (depth & 7);
+          childPath[depth >>> 3] = bit === 1 ? childPath[depth >>> 3]! | mask : childPath[depth >>> 3]! & ~mask;
+          stack.push({ level: level + 1, path: childPath, hash: child, siblingEmpty: (bit === 0 ? right : left) === undefined });
+        }
       }
     }
+    let records = 0;
+    for await (const _ of this.kv.iterate({ gte: Uint8Array.of(PREFIX.page), lt: prefixEnd(PREFIX.page) })) records++;
+    if (records !== pages) corrupt(`the store holds ${records} page records but the tree reaches ${pages}`);
     let values = 0;
     for await (const [key, value] of this.kv.iterate({ gte: Uint8Array.of(PREFIX.value), lt: prefixEnd(PREFIX.value) })) {
       values++;
@@ -250,45 +545,135 @@ export class StateTree {
       if (valueHash !== bytesToHex(this.hash(value))) corrupt(`value record ${bytesToHex(key)} does not match its leaf`);
     }
     if (values !== leaves.size) corrupt(`the tree has ${leaves.size} leaves but the store ${values} value records`);
-    return { leaves: leaves.size, nodes };
+    return { leaves: leaves.size, nodes, pages };
   }
 }
 
-/** One prepare's pass down the tree. Never writes the store: it collects operations. */
+/**
+ * A page as one update sees it: the committed version (read lazily; never changed) and
+ * the version being written (a clone, made on the first write).
+ */
+class PageRef {
+  private committed: Page | undefined;
+  work: Page | undefined;
+
+  /** `topHash`: the committed hash of the page's top node; undefined if there is no committed page. */
+  constructor(
+    readonly key: Uint8Array,
+    readonly topHash: Uint8Array | undefined,
+  ) {}
+
+  read(tree: StateTree, stats: StateTreeStats): Page {
+    if (this.committed === undefined) {
+      assert(this.topHash !== undefined, 'only a page that exists is read');
+      this.committed = tree.loadPage(this.key, this.topHash, stats);
+    }
+    return this.committed;
+  }
+
+  get exists(): boolean {
+    return this.topHash !== undefined;
+  }
+}
+
+/** Where a node sits: a slot of a page. */
+interface Address {
+  readonly ref: PageRef;
+  readonly slot: number;
+}
+
+/** One prepare's pass down the tree. Never writes the store: it collects pages to write. */
 class TreeUpdate {
-  private readonly empty: Uint8Array;
+  private readonly written: PageRef[] = [];
 
   constructor(
     private readonly tree: StateTree,
-    private readonly hash: HashFunction,
-    private readonly hashBytes: number,
+    private readonly hasher: NodeHasher,
     private readonly changes: readonly PathChange[],
-    private readonly operations: KvOperation[],
     private readonly stats: StateTreeStats,
-  ) {
-    this.empty = sparseEmptyHash(hashBytes);
+  ) {}
+
+  updateRoot(rootRef: PageRef): NodeValue {
+    const address: Address = { ref: rootRef, slot: 0 };
+    const old = rootRef.exists ? this.readNode(address) : EMPTY_NODE;
+    const result = this.visit(0, address, old, 0, this.changes.length);
+    if (!sameHash(old.hash, result.hash)) this.setSlot(this.writable(rootRef), 0, result);
+    return result;
   }
 
-  private node(kind: typeof LEAF | typeof INNER, record: Uint8Array): Subtree {
-    this.stats.hashes++;
-    return { kind, record, hash: this.hash(record) };
+  /** The operations for every page written, in the order first written; returns them for the cache. */
+  finish(operations: KvOperation[], encode: (page: Page) => Uint8Array): WrittenPage[] {
+    const pages: WrittenPage[] = [];
+    for (const ref of this.written) {
+      const page = ref.work!;
+      const key = keyString(ref.key);
+      if (page.isEmpty()) {
+        for (let slot = 0; slot < PAGE_HASH_SLOTS; slot++) assert(page.hashes[slot] === undefined, 'an emptied page has no nodes left');
+        if (!ref.exists) continue;
+        operations.push({ type: 'del', key: ref.key });
+        this.stats.nodeDeletes++;
+        pages.push({ key, page: undefined });
+      } else {
+        operations.push({ type: 'put', key: ref.key, value: encode(page) });
+        this.stats.nodeWrites++;
+        pages.push({ key, page });
+      }
+    }
+    return pages;
+  }
+
+  private writable(ref: PageRef): Page {
+    if (ref.work === undefined) {
+      ref.work = ref.exists ? ref.read(this.tree, this.stats).clone() : Page.empty();
+      this.written.push(ref);
+    }
+    return ref.work;
+  }
+
+  private readNode(address: Address): NodeValue {
+    const page = address.ref.read(this.tree, this.stats);
+    const slot = address.slot;
+    const kind = page.kinds[slot] as Kind;
+    if (kind === EMPTY) return EMPTY_NODE;
+    return { kind, hash: page.hashes[slot], keyHash: page.keyHashes[slot], valueHash: page.valueHashes[slot] };
+  }
+
+  private setSlot(page: Page, slot: number, node: NodeValue): void {
+    page.kinds[slot] = node.kind;
+    page.hashes[slot] = node.hash;
+    page.keyHashes[slot] = node.kind === LEAF ? node.keyHash : undefined;
+    page.valueHashes[slot] = node.kind === LEAF ? node.valueHash : undefined;
   }
 
   /**
-   * Puts `subtree` at position `key`, where a node of hash `oldHash` (zero for none)
-   * was: a delete, a put, or nothing if it is the same node.
+   * The address of the child (`bit`) of the node at `parent`, at `depth` + 1. A bottom
+   * slot's children are the top nodes of child pages; `path` is any path through the
+   * parent (its bit `depth` is replaced by `bit`), `childHash` the child's committed hash.
    */
-  place(key: Uint8Array, oldHash: Uint8Array, subtree: Subtree): void {
-    const hadNode = !isSparseEmptyHash(oldHash);
-    if (subtree.kind === EMPTY) {
-      if (hadNode) {
-        this.operations.push({ type: 'del', key });
-        this.stats.nodeDeletes++;
-      }
-    } else if (!hadNode || !equalBytes(oldHash, subtree.hash)) {
-      this.operations.push({ type: 'put', key, value: subtree.record });
-      this.stats.nodeWrites++;
+  private child(parent: Address, depth: number, bit: 0 | 1, path: Uint8Array, childHash: Uint8Array | undefined): Address {
+    const slot = 2 * parent.slot + 1 + bit;
+    if (slot < PAGE_NODE_SLOTS) return { ref: parent.ref, slot };
+    const level = (depth + 1) / PAGE_DEPTH_BITS;
+    return { ref: new PageRef(pageKey(level, path, bit), childHash), slot: 0 };
+  }
+
+  /**
+   * Puts `node` as child `bit` of the node at `parent`, where a node of hash `oldHash`
+   * (undefined for none) was: in the parent's page, and for a bottom slot also as the
+   * top of the child page (which is deleted when the node is empty). Nothing if it is
+   * the same node.
+   */
+  private place(parent: Address, bit: 0 | 1, address: Address | undefined, oldHash: Uint8Array | undefined, node: NodeValue): void {
+    if (sameHash(oldHash, node.hash)) return;
+    const slot = 2 * parent.slot + 1 + bit;
+    const page = this.writable(parent.ref);
+    if (slot < PAGE_NODE_SLOTS) {
+      this.setSlot(page, slot, node);
+      return;
     }
+    page.hashes[slot] = node.hash;
+    assert(address !== undefined && address.ref !== parent.ref, 'a child page has an address');
+    this.setSlot(this.writable(address.ref), 0, node);
   }
 
   /** Index of the first change in [lo, hi) whose path has bit `depth` set. */
@@ -303,60 +688,68 @@ class TreeUpdate {
     return a;
   }
 
+  /** The subtree at `address` (at `depth`, now `old`) after changes [lo, hi), which all lie below it. */
+  private visit(depth: number, address: Address, old: NodeValue, lo: number, hi: number): NodeValue {
+    return old.kind === INNER ? this.update(depth, address, lo, hi) : this.rebuild(depth, address, old, lo, hi);
+  }
+
   /**
-   * The subtree at (`depth`, prefix of `path`) after changes [lo, hi), which all lie
-   * below it, given the subtree there now. Every position strictly below is written
-   * (into operations) to match the result; the position itself is left to the caller,
-   * which alone knows whether a lone leaf moves up.
+   * The inner node at `at` (depth `depth`) after changes [lo, hi), which all lie below it.
+   * Every position strictly below is written to match the result; the position itself
+   * is left to the caller, which alone knows whether a lone leaf moves up.
    */
-  update(depth: number, path: Uint8Array, old: Subtree, lo: number, hi: number): Subtree {
-    if (lo === hi) return old;
-    if (old.kind !== INNER) return this.rebuild(depth, old, lo, hi);
-    const n = this.hashBytes;
-    const leftHash = old.record.subarray(1, 1 + n);
-    const rightHash = old.record.subarray(1 + n);
+  private update(depth: number, at: Address, lo: number, hi: number): NodeValue {
+    const page = at.ref.read(this.tree, this.stats);
+    const leftHash = page.hashes[2 * at.slot + 1];
+    const rightHash = page.hashes[2 * at.slot + 2];
     const mid = this.split(lo, hi, depth);
     const childDepth = depth + 1;
-    const leftKey = nodeKey(childDepth, path, 0);
-    const rightKey = nodeKey(childDepth, path, 1);
     // An untouched side is read only if the other side empties and it might have to move up.
     // An empty untouched side is known without a read.
-    let left: Subtree | undefined = isSparseEmptyHash(leftHash) ? EMPTY_SUBTREE : undefined;
-    let right: Subtree | undefined = isSparseEmptyHash(rightHash) ? EMPTY_SUBTREE : undefined;
+    let left: NodeValue | undefined = leftHash === undefined ? EMPTY_NODE : undefined;
+    let right: NodeValue | undefined = rightHash === undefined ? EMPTY_NODE : undefined;
+    let leftAt: Address | undefined;
+    let rightAt: Address | undefined;
     if (lo < mid) {
-      const oldLeft = isSparseEmptyHash(leftHash) ? EMPTY_SUBTREE : this.tree.read(leftKey, leftHash, this.stats);
-      left = this.update(childDepth, this.changes[lo]!.keyHash, oldLeft, lo, mid);
+      leftAt = this.child(at, depth, 0, this.changes[lo]!.keyHash, leftHash);
+      left = this.visit(childDepth, leftAt, leftHash === undefined ? EMPTY_NODE : this.readNode(leftAt), lo, mid);
     }
     if (mid < hi) {
-      const oldRight = isSparseEmptyHash(rightHash) ? EMPTY_SUBTREE : this.tree.read(rightKey, rightHash, this.stats);
-      right = this.update(childDepth, this.changes[mid]!.keyHash, oldRight, mid, hi);
+      rightAt = this.child(at, depth, 1, this.changes[mid]!.keyHash, rightHash);
+      right = this.visit(childDepth, rightAt, rightHash === undefined ? EMPTY_NODE : this.readNode(rightAt), mid, hi);
     }
-    if (left?.kind === EMPTY && right === undefined) right = this.tree.read(rightKey, rightHash, this.stats);
-    if (right?.kind === EMPTY && left === undefined) left = this.tree.read(leftKey, leftHash, this.stats);
+    if (left?.kind === EMPTY && right === undefined) {
+      rightAt = this.child(at, depth, 1, this.changes[lo]!.keyHash, rightHash);
+      right = this.readNode(rightAt);
+    }
+    if (right?.kind === EMPTY && left === undefined) {
+      leftAt = this.child(at, depth, 0, this.changes[lo]!.keyHash, leftHash);
+      left = this.readNode(leftAt);
+    }
     if (left !== undefined && right !== undefined) {
       const lone = left.kind === EMPTY ? right : right.kind === EMPTY ? left : undefined;
       if (lone !== undefined && lone.kind !== INNER) {
         // Nothing, or a single leaf, remains below: it takes this node's place.
-        this.place(leftKey, leftHash, EMPTY_SUBTREE);
-        this.place(rightKey, rightHash, EMPTY_SUBTREE);
+        this.place(at, 0, leftAt, leftHash, EMPTY_NODE);
+        this.place(at, 1, rightAt, rightHash, EMPTY_NODE);
         return lone;
       }
-      this.place(leftKey, leftHash, left);
-      this.place(rightKey, rightHash, right);
-      return this.node(INNER, sparseInnerRecord(this.hashOf(left), this.hashOf(right)));
+      this.place(at, 0, leftAt, leftHash, left);
+      this.place(at, 1, rightAt, rightHash, right);
+      return this.inner(left.hash, right.hash);
     }
     // One side untouched and the other not empty: the untouched side stays as it is.
     if (left !== undefined) {
-      this.place(leftKey, leftHash, left);
-      return this.node(INNER, sparseInnerRecord(this.hashOf(left), rightHash));
+      this.place(at, 0, leftAt, leftHash, left);
+      return this.inner(left.hash, rightHash);
     }
     assert(right !== undefined, 'at least one side of a visited node changed');
-    this.place(rightKey, rightHash, right);
-    return this.node(INNER, sparseInnerRecord(leftHash, this.hashOf(right)));
+    this.place(at, 1, rightAt, rightHash, right);
+    return this.inner(leftHash, right.hash);
   }
 
-  private hashOf(subtree: Subtree): Uint8Array {
-    return subtree.kind === EMPTY ? this.empty : subtree.hash;
+  private inner(left: Uint8Array | undefined, right: Uint8Array | undefined): NodeValue {
+    return { kind: INNER, hash: this.hasher.node(SPARSE_INNER_TAG, left, right) };
   }
 
   /**
@@ -364,18 +757,16 @@ class TreeUpdate {
    * new subtree is built from the surviving keys (the old leaf unless changed, plus the
    * changes that set a value).
    */
-  private rebuild(depth: number, old: Subtree, lo: number, hi: number): Subtree {
-    const n = this.hashBytes;
-    const entries: Array<{ keyHash: Uint8Array; valueHash: Uint8Array; unchanged?: Subtree }> = [];
-    let oldKeyHash: Uint8Array | undefined;
-    if (old.kind === LEAF) oldKeyHash = old.record.subarray(1, 1 + n);
+  private rebuild(depth: number, at: Address, old: NodeValue, lo: number, hi: number): NodeValue {
+    const entries: Array<{ keyHash: Uint8Array; valueHash: Uint8Array; unchanged?: NodeValue }> = [];
+    const oldKeyHash = old.kind === LEAF ? old.keyHash! : undefined;
     let oldPlaced = oldKeyHash === undefined;
     for (let i = lo; i < hi; i++) {
       const change = this.changes[i]!;
       if (!oldPlaced) {
         const order = compareBytes(oldKeyHash!, change.keyHash);
         if (order < 0) {
-          entries.push({ keyHash: oldKeyHash!, valueHash: old.kind === LEAF ? old.record.subarray(1 + n) : this.empty, unchanged: old });
+          entries.push({ keyHash: oldKeyHash!, valueHash: old.valueHash!, unchanged: old });
           oldPlaced = true;
         } else if (order === 0) {
           oldPlaced = true; // the change replaces or deletes the old leaf
@@ -383,29 +774,43 @@ class TreeUpdate {
       }
       if (change.valueHash !== undefined) entries.push({ keyHash: change.keyHash, valueHash: change.valueHash });
     }
-    if (!oldPlaced) entries.push({ keyHash: oldKeyHash!, valueHash: old.kind === LEAF ? old.record.subarray(1 + n) : this.empty, unchanged: old });
-    return this.build(depth, entries, 0, entries.length);
+    if (!oldPlaced) entries.push({ keyHash: oldKeyHash!, valueHash: old.valueHash!, unchanged: old });
+    return this.build(depth, at, entries, 0, entries.length);
   }
 
   private build(
     depth: number,
-    entries: ReadonlyArray<{ keyHash: Uint8Array; valueHash: Uint8Array; unchanged?: Subtree }>,
+    at: Address,
+    entries: ReadonlyArray<{ keyHash: Uint8Array; valueHash: Uint8Array; unchanged?: NodeValue }>,
     lo: number,
     hi: number,
-  ): Subtree {
-    if (lo === hi) return EMPTY_SUBTREE;
+  ): NodeValue {
+    if (lo === hi) return EMPTY_NODE;
     if (hi - lo === 1) {
       const entry = entries[lo]!;
-      return entry.unchanged ?? this.node(LEAF, sparseLeafRecord(entry.keyHash, entry.valueHash));
+      return (
+        entry.unchanged ?? {
+          kind: LEAF,
+          hash: this.hasher.node(SPARSE_LEAF_TAG, entry.keyHash, entry.valueHash),
+          keyHash: entry.keyHash,
+          valueHash: entry.valueHash,
+        }
+      );
     }
     let mid = lo;
     while (mid < hi && pathBit(entries[mid]!.keyHash, depth) === 0) mid++;
     const path = entries[lo]!.keyHash;
-    const left = this.build(depth + 1, entries, lo, mid);
-    const right = this.build(depth + 1, entries, mid, hi);
     // Positions below a former empty or leaf position hold nothing yet: plain puts.
-    this.place(nodeKey(depth + 1, path, 0), this.empty, left);
-    this.place(nodeKey(depth + 1, path, 1), this.empty, right);
-    return this.node(INNER, sparseInnerRecord(this.hashOf(left), this.hashOf(right)));
+    const leftAt = this.child(at, depth, 0, path, undefined);
+    const rightAt = this.child(at, depth, 1, path, undefined);
+    const left = this.build(depth + 1, leftAt, entries, lo, mid);
+    const right = this.build(depth + 1, rightAt, entries, mid, hi);
+    this.place(at, 0, leftAt, undefined, left);
+    this.place(at, 1, rightAt, undefined, right);
+    return this.inner(left.hash, right.hash);
   }
+}
+
+function sameHash(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  return a === undefined ? b === undefined : b !== undefined && (a === b || equalBytes(a, b));
 }

@@ -5,18 +5,19 @@
  *
  *   node packages/storage/dist/testing/bench-state.js [keys=100000] [changes=15000] [blocks=3]
  */
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { getSuite } from '@tongbao/protocol';
 import { ChainStore } from '../chain-store.js';
 import type { KeyValueStore } from '../kv.js';
 import { LevelKeyValueStore } from '../level-kv.js';
 import { MemoryKeyValueStore } from '../memory-kv.js';
 import { ensureGenesis, nextBlock, randomChanges, seededRandom } from './chain-fixture.js';
 
-const sha256 = (data: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(data).digest());
+// The chain's SHA-256 (libsodium), as the node uses it.
+const sha256 = getSuite('ed25519').hash;
 const [keys = 100_000, changes = 15_000, blocks = 3] = process.argv.slice(2).map(Number);
 
 async function run(name: string, kv: KeyValueStore): Promise<void> {
@@ -37,7 +38,7 @@ async function run(name: string, kv: KeyValueStore): Promise<void> {
     const s = commit.prepared.stats;
     console.log(
       `${name}: block ${b + 1}: prepareState ${set.length} changes ${prepareMs.toFixed(0)} ms ` +
-        `(${s.nodeReads} node reads, ${s.nodeWrites} writes, ${s.nodeDeletes} deletes, ${s.hashes} hashes), ` +
+        `(pages: ${s.nodeReads} read, ${s.nodeCacheHits} from cache, ${s.nodeWrites} written, ${s.nodeDeletes} deleted; ${s.hashes} hashes), ` +
         `commit ${commit.prepared.operations.length} operations ${commitMs.toFixed(0)} ms`,
     );
   }
