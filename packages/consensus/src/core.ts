@@ -194,6 +194,8 @@ class Core implements Consensus {
       this.#highQc = highQc;
       this.#verifiedQcs.add(this.#qcKey(highQc));
     }
+    const highTc = restored?.highTc;
+    if (highTc !== undefined && verifyTimeoutCert(this.#ctx, highTc) === undefined) this.#highTc = highTc;
   }
 
   get status(): ConsensusStatus {
@@ -215,7 +217,9 @@ class Core implements Consensus {
       // Enter: the round after our highest certificate (1 at genesis). A restored QC whose
       // block we lack is fetched from the round's leader's peers as blocks arrive.
       this.#retryCommit();
-      this.#enterRound(this.#highQc.data!.round + 1n, false);
+      const highTcRound = this.#highTc?.round ?? 0n;
+      const qcRound = this.#highQc.data!.round;
+      this.#enterRound((highTcRound > qcRound ? highTcRound : qcRound) + 1n, highTcRound > qcRound);
     } else {
       if (!this.#started) throw new ConsensusError('INVALID_EVENT_ORDER', `${event.kind} before start`);
       switch (event.kind) {
@@ -529,7 +533,12 @@ class Core implements Consensus {
   }
 
   #processTc(tc: TimeoutCert): void {
-    if (this.#highTc === undefined || tc.round > this.#highTc.round) this.#highTc = tc;
+    if (this.#highTc === undefined || tc.round > this.#highTc.round) {
+      this.#highTc = tc;
+      // Kept across restarts: having signed timeouts for the round this TC opened, the
+      // honest validators could not sign the TC's round again to rebuild it.
+      this.#emit({ kind: 'persist', highTc: tc });
+    }
     if (tc.round + 1n > this.#round) this.#enterRound(tc.round + 1n, true);
   }
 

@@ -19,6 +19,7 @@ import type {
   QuorumCert,
   SafetyState,
   SyncRequest,
+  TimeoutCert,
 } from '@tongbao/protocol';
 
 export type {
@@ -155,6 +156,8 @@ export interface RestoredState {
   readonly blocks?: readonly ConsensusBlock[];
   /** The last persisted `persist.highQc`. */
   readonly highQc?: QuorumCert;
+  /** The last persisted `persist.highTc`. */
+  readonly highTc?: TimeoutCert;
 }
 
 // ───────────────────────────── events ─────────────────────────────
@@ -214,8 +217,9 @@ export type ConsensusEffect =
    * - `safety`: replaces the stored SafetyState (the signing rules' memory);
    * - `blocks`: adds blocks to the stored uncommitted blocks (drop those at or below the
    *   committed height once committed);
-   * - `highQc`: replaces the stored highest quorum certificate.
-   * All three come back in `RestoredState` after a restart; without the blocks and the
+   * - `highQc`: replaces the stored highest quorum certificate;
+   * - `highTc`: replaces the stored highest timeout certificate.
+   * All of them come back in `RestoredState` after a restart; without the blocks and the
    * QC a lone validator could not resume a chain whose newest certified block it lost.
    */
   | {
@@ -223,6 +227,7 @@ export type ConsensusEffect =
       readonly safety?: SafetyState;
       readonly blocks?: readonly ConsensusBlock[];
       readonly highQc?: QuorumCert;
+      readonly highTc?: TimeoutCert;
     }
   /** Send a message. Loss is tolerated: the protocol retransmits what matters on timeouts. */
   | { readonly kind: 'send'; readonly to: Destination; readonly message: ConsensusMessage }

@@ -26,6 +26,7 @@ import {
   type ConsensusMessage,
   type QuorumCert,
   type SafetyState,
+  type TimeoutCert,
 } from '@tongbao/protocol';
 import {
   buildSyncResponse,
@@ -114,6 +115,7 @@ interface Disk {
   safety: SafetyState | undefined;
   blocks: Map<string, ConsensusBlock>;
   highQc: QuorumCert | undefined;
+  highTc: TimeoutCert | undefined;
   committed: CommittedBlock[];
 }
 
@@ -262,7 +264,7 @@ export class Simulation {
       index,
       behaviour,
       key,
-      disk: { safety: undefined, blocks: new Map(), highQc: undefined, committed: [] },
+      disk: { safety: undefined, blocks: new Map(), highQc: undefined, highTc: undefined, committed: [] },
       core: undefined,
       incarnation: 0,
       crashArmed: false,
@@ -399,6 +401,7 @@ export class Simulation {
         ...(tip !== undefined ? { committed: { block: tip.block, commitQc: tip.commitQc } } : {}),
         blocks: [...disk.blocks.values()],
         ...(disk.highQc !== undefined ? { highQc: disk.highQc } : {}),
+        ...(disk.highTc !== undefined ? { highTc: disk.highTc } : {}),
       },
     );
     const status = node.core.status;
@@ -436,6 +439,7 @@ export class Simulation {
         if (effect.safety !== undefined) disk.safety = effect.safety;
         if (effect.blocks !== undefined) for (const b of effect.blocks) disk.blocks.set(bytesToHex(consensusBlockHash(sha256, b)), b);
         if (effect.highQc !== undefined) disk.highQc = effect.highQc;
+        if (effect.highTc !== undefined) disk.highTc = effect.highTc;
         return;
       case 'send':
         this.#outgoing(node, effect.to.kind === 'broadcast' ? undefined : effect.to.index, effect.message);
