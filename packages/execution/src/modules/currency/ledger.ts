@@ -17,15 +17,31 @@ export function balanceOf(state: RecordReader, accountId: string): bigint {
   return loadAccount(state, accountId)?.balance ?? 0n;
 }
 
+/** What a payment changes on the debited account besides its balance: the day window. */
+export interface OutgoingWindow {
+  readonly outgoingDay: bigint;
+  readonly outgoingOnDay: bigint;
+}
+
 /**
  * The one way money moves: debit `fromId`, credit `toId`, record the Transfer event.
  * Only the issuance account may go negative; no balance may leave the signed 64-bit
  * range. Both accounts must exist (callers create wallet and vault accounts when they
  * create the wallet or the operator); their absence is a bug, not a user error.
+ * `window`, for payments, is written to the debited account with its new balance.
  */
-export function transfer(ctx: CommandContext, kind: TransferKind, fromId: string, toId: string, amount: bigint): Rejection | undefined {
-  const from = loadAccount(ctx.state, fromId);
-  const to = loadAccount(ctx.state, toId);
+export function transfer(
+  ctx: CommandContext,
+  kind: TransferKind,
+  fromId: string,
+  toId: string,
+  amount: bigint,
+  window?: OutgoingWindow,
+): Rejection | undefined {
+  const fromPath = accountPath(fromId);
+  const toPath = accountPath(toId);
+  const from = ctx.state.get(accountStore, fromPath);
+  const to = ctx.state.get(accountStore, toPath);
   assert(from !== undefined && to !== undefined, `transfer between existing accounts, not ${fromId} → ${toId}`);
   const fromBalance = from.balance - amount;
   if (from.kind === AccountKind.ISSUANCE) {
@@ -42,8 +58,14 @@ export function transfer(ctx: CommandContext, kind: TransferKind, fromId: string
   if (toBalance > I64_MAX) {
     return reject('AMOUNT_OVERFLOW', `crediting ${formatYuan(amount)} would take ${toId} beyond the 64-bit balance range`);
   }
-  ctx.state.set(accountStore, accountPath(fromId), { ...from, balance: fromBalance });
-  ctx.state.set(accountStore, accountPath(toId), { ...to, balance: toBalance });
+  ctx.state.set(
+    accountStore,
+    fromPath,
+    window === undefined
+      ? { ...from, balance: fromBalance }
+      : { ...from, balance: fromBalance, outgoingDay: window.outgoingDay, outgoingOnDay: window.outgoingOnDay },
+  );
+  ctx.state.set(accountStore, toPath, { ...to, balance: toBalance });
   ctx.events.push(transferEvent(kind, fromId, toId, amount));
   return undefined;
 }

@@ -8,13 +8,13 @@ import {
 } from '@tongbao/protocol';
 import { largeValuePaymentEvent } from '../../../codec/receipt.js';
 import { formatYuan } from '../../../format.js';
-import { accountPath, paymentPath, vaultAccountId, walletAccountId, walletPath } from '../../../keys.js';
+import { paymentPath, vaultAccountId, walletAccountId, walletPath } from '../../../keys.js';
 import { reject, type Rejection } from '../../../result-codes.js';
 import type { RecordReader } from '../../../state-overlay.js';
 import { isRejection, type CommandContext, type CommandHandler } from '../../context.js';
 import { balanceOf, loadAccount, requestBankCredit, transfer } from '../ledger.js';
 import { memoBytesMax, tierLimits, U64_MAX } from '../limits.js';
-import { accountStore, paymentStore, walletStore } from '../store.js';
+import { paymentStore, walletStore } from '../store.js';
 import { checkAmount, checkBytes, checkIdentifier, firstRejection } from '../validate.js';
 import { frozen, operatorsWallet, requireOpen } from './wallets.js';
 
@@ -81,8 +81,8 @@ export const collect: CommandHandler<Collect> = {
   },
 };
 
-function paymentIdUsed(state: RecordReader, command: Pay): Rejection | undefined {
-  if (state.get(paymentStore, paymentPath(command.fromWalletId, command.paymentId)) === undefined) return undefined;
+function paymentIdUsed(state: RecordReader, command: Pay, path = paymentPath(command.fromWalletId, command.paymentId)): Rejection | undefined {
+  if (state.get(paymentStore, path) === undefined) return undefined;
   return reject(
     'PAYMENT_ID_USED',
     `wallet "${command.fromWalletId}" already made payment "${command.paymentId}"; a retry never pays twice — use a new payment id for a new payment`,
@@ -105,11 +105,12 @@ export const pay: CommandHandler<Pay> = {
         : undefined,
     ),
   // The mempool turns away retries of a settled payment at once: that can never change.
-  check: paymentIdUsed,
+  check: (state, command) => paymentIdUsed(state, command),
   execute(ctx, command) {
     const amount = command.amount;
     // A settled id wins over every other answer, so a client's retry learns it already paid.
-    const used = paymentIdUsed(ctx.state, command);
+    const recordPath = paymentPath(command.fromWalletId, command.paymentId);
+    const used = paymentIdUsed(ctx.state, command, recordPath);
     if (used !== undefined) return used;
 
     const payer = ownedWallet(ctx.state, command.fromWalletId);
@@ -154,18 +155,17 @@ export const pay: CommandHandler<Pay> = {
       );
     }
 
-    const paid = transfer(ctx, TransferKind.PAY, payerAccountId, payeeAccountId, amount);
+    const paid = transfer(ctx, TransferKind.PAY, payerAccountId, payeeAccountId, amount, { outgoingDay: ctx.day, outgoingOnDay: paidTodayAfter });
     if (paid !== undefined) return paid;
-    const debited = loadAccount(ctx.state, payerAccountId)!;
-    ctx.state.set(accountStore, accountPath(payerAccountId), { ...debited, outgoingDay: ctx.day, outgoingOnDay: paidTodayAfter });
     if (excess > 0n) {
       const swept = transfer(ctx, TransferKind.SWEEP, payeeAccountId, vaultAccountId(payee.operatorId), excess);
       if (swept !== undefined) return swept;
       requestBankCredit(ctx, payee.operatorId, payee.id, excess, TransferKind.SWEEP);
     }
+    // payer.id is command.fromWalletId (authorization loaded the wallet by that id).
     ctx.state.set(
       paymentStore,
-      paymentPath(payer.id, command.paymentId),
+      recordPath,
       { $typeName: 'tongbao.v1.PaymentRecord', toWalletId: payee.id, amount, height: ctx.block.height },
     );
     const threshold = params.largeValueThreshold;
