@@ -12,7 +12,7 @@ const ALLOWED = {
   cli: ['protocol', 'sdk', 'node'],
   web: ['sdk', 'protocol'],
   // Harnesses for tests and benchmarks may use any layer but are imported by none.
-  testing: ['protocol', 'storage', 'execution', 'consensus', 'network', 'api', 'sdk', 'node'],
+  testing: ['protocol', 'storage', 'execution', 'consensus', 'network', 'api', 'sdk', 'node', 'cli'],
 };
 const PACKAGES = Object.keys(ALLOWED);
 

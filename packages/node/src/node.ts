@@ -148,11 +148,13 @@ export class TongbaoNode {
     const tip = consensusStore.committedHeight();
     const tipCommit = tip > 0n ? consensusStore.getCommit(tip) : undefined;
     const highQc = consensusStore.loadHighQc();
+    const highTc = consensusStore.loadHighTc();
     const restored: RestoredState = {
       safety: consensusStore.loadSafety() ?? initialSafetyState(0n),
       ...(tipCommit === undefined ? {} : { committed: tipCommit }),
       blocks: await consensusStore.loadUncommitted(),
       ...(highQc === undefined ? {} : { highQc }),
+      ...(highTc === undefined ? {} : { highTc }),
     };
     const suite = ledger.suite;
     const core = createConsensus(

@@ -6,16 +6,19 @@ import {
   encode,
   QuorumCertSchema,
   SafetyStateSchema,
+  TimeoutCertSchema,
   u64ToBytes,
   utf8ToBytes,
   type ConsensusBlock,
   type QuorumCert,
   type SafetyState,
+  type TimeoutCert,
 } from '@tongbao/protocol';
 import type { KeyValueStore } from '@tongbao/storage';
 
 const SAFETY_KEY = utf8ToBytes('s');
 const HIGH_QC_KEY = utf8ToBytes('h');
+const HIGH_TC_KEY = utf8ToBytes('x');
 const UNCOMMITTED_PREFIX = utf8ToBytes('u');
 const COMMITTED_TIP_KEY = utf8ToBytes('t');
 const BLOCK_PREFIX = utf8ToBytes('c');
@@ -46,6 +49,11 @@ export class ConsensusStore {
     return bytes === undefined ? undefined : decodeCanonical(QuorumCertSchema, bytes, RECORD_BYTES_MAX);
   }
 
+  loadHighTc(): TimeoutCert | undefined {
+    const bytes = this.kv.get(HIGH_TC_KEY);
+    return bytes === undefined ? undefined : decodeCanonical(TimeoutCertSchema, bytes, RECORD_BYTES_MAX);
+  }
+
   /** Certified or proposed blocks above the committed tip, kept so a restart resumes them. */
   async loadUncommitted(): Promise<ConsensusBlock[]> {
     const committed = this.committedHeight();
@@ -58,10 +66,11 @@ export class ConsensusStore {
   }
 
   /** One synced write of whatever the core asked to persist. */
-  persist(update: { safety?: SafetyState; blocks?: readonly ConsensusBlock[]; highQc?: QuorumCert }, hash: (data: Uint8Array) => Uint8Array): Promise<void> {
+  persist(update: { safety?: SafetyState; blocks?: readonly ConsensusBlock[]; highQc?: QuorumCert; highTc?: TimeoutCert }, hash: (data: Uint8Array) => Uint8Array): Promise<void> {
     const ops: { type: 'put'; key: Uint8Array; value: Uint8Array }[] = [];
     if (update.safety !== undefined) ops.push({ type: 'put', key: SAFETY_KEY, value: encode(SafetyStateSchema, update.safety) });
     if (update.highQc !== undefined) ops.push({ type: 'put', key: HIGH_QC_KEY, value: encode(QuorumCertSchema, update.highQc) });
+    if (update.highTc !== undefined) ops.push({ type: 'put', key: HIGH_TC_KEY, value: encode(TimeoutCertSchema, update.highTc) });
     for (const block of update.blocks ?? []) {
       const value = encode(ConsensusBlockSchema, block);
       ops.push({ type: 'put', key: concatBytes(UNCOMMITTED_PREFIX, u64ToBytes(block.height), hash(value)), value });
