@@ -72,28 +72,41 @@ function slotDepth(slot: number): number {
  */
 class Page {
   constructor(
-    readonly kinds: Uint8Array,
+    /** Kinds of slots 0…14, 2 bits each, slot 0 highest (as in the record). */
+    public packedKinds: number,
     /** Node hashes for slots 0…14, child page top hashes for 15…30. */
     readonly hashes: Array<Uint8Array | undefined>,
-    readonly keyHashes: Array<Uint8Array | undefined>,
-    readonly valueHashes: Array<Uint8Array | undefined>,
+    /** Key hash and value hash of the leaf in slot s at 2s and 2s + 1. */
+    readonly leaves: Array<Uint8Array | undefined>,
   ) {}
 
   static empty(): Page {
-    return new Page(
-      new Uint8Array(PAGE_NODE_SLOTS),
-      new Array<Uint8Array | undefined>(PAGE_HASH_SLOTS).fill(undefined),
-      new Array<Uint8Array | undefined>(PAGE_NODE_SLOTS).fill(undefined),
-      new Array<Uint8Array | undefined>(PAGE_NODE_SLOTS).fill(undefined),
-    );
+    return new Page(0, new Array<Uint8Array | undefined>(PAGE_HASH_SLOTS).fill(undefined), new Array<Uint8Array | undefined>(2 * PAGE_NODE_SLOTS).fill(undefined));
   }
 
   clone(): Page {
-    return new Page(this.kinds.slice(), this.hashes.slice(), this.keyHashes.slice(), this.valueHashes.slice());
+    return new Page(this.packedKinds, this.hashes.slice(), this.leaves.slice());
+  }
+
+  kind(slot: number): Kind {
+    return ((this.packedKinds >>> (2 * (PAGE_NODE_SLOTS - 1 - slot))) & 3) as Kind;
+  }
+
+  setKind(slot: number, kind: Kind): void {
+    const shift = 2 * (PAGE_NODE_SLOTS - 1 - slot);
+    this.packedKinds = (this.packedKinds & ~(3 << shift)) | (kind << shift);
+  }
+
+  keyHash(slot: number): Uint8Array | undefined {
+    return this.leaves[2 * slot];
+  }
+
+  valueHash(slot: number): Uint8Array | undefined {
+    return this.leaves[2 * slot + 1];
   }
 
   isEmpty(): boolean {
-    return this.kinds[0] === EMPTY;
+    return this.kind(0) === EMPTY;
   }
 }
 
@@ -168,6 +181,12 @@ const EMPTY_NODE: NodeValue = { kind: EMPTY, hash: undefined };
 interface PathChange {
   readonly keyHash: Uint8Array;
   readonly valueHash: Uint8Array | undefined;
+  /** The path's first 32 bits, so that sorting compares numbers first. */
+  readonly top: number;
+}
+
+function pathTop(keyHash: Uint8Array): number {
+  return ((keyHash[0]! << 24) | (keyHash[1]! << 16) | (keyHash[2]! << 8) | keyHash[3]!) >>> 0;
 }
 
 /** Work done by one prepare, counted so tests can show it scales with the change set. */
@@ -330,16 +349,16 @@ export class StateTree {
     for (let slot = 0; slot < PAGE_NODE_SLOTS; slot++) {
       const kind = (packed >>> (2 * (PAGE_NODE_SLOTS - 1 - slot))) & 3;
       if (kind === 3) this.corrupt(key, `has an unknown node kind in slot ${slot}`);
-      if (kind !== EMPTY && slot > 0 && page.kinds[(slot - 1) >>> 1] !== INNER) this.corrupt(key, `has a node below a leaf or an empty slot (${slot})`);
-      page.kinds[slot] = kind;
+      if (kind !== EMPTY && slot > 0 && page.kind((slot - 1) >>> 1) !== INNER) this.corrupt(key, `has a node below a leaf or an empty slot (${slot})`);
+      page.setKind(slot, kind as Kind);
       if (kind === LEAF || (kind === INNER && slot >= PAGE_BOTTOM_SLOT)) {
         if (offset + 2 * n > record.length) this.corrupt(key, 'is truncated');
         const a = record.subarray(offset, offset + n);
         const b = record.subarray(offset + n, offset + 2 * n);
         offset += 2 * n;
         if (kind === LEAF) {
-          page.keyHashes[slot] = a;
-          page.valueHashes[slot] = b;
+          page.leaves[2 * slot] = a;
+          page.leaves[2 * slot + 1] = b;
         } else {
           page.hashes[2 * slot + 1] = isSparseEmptyHash(a) ? undefined : a;
           page.hashes[2 * slot + 2] = isSparseEmptyHash(b) ? undefined : b;
@@ -347,26 +366,30 @@ export class StateTree {
       }
     }
     if (offset !== record.length) this.corrupt(key, `has ${record.length - offset} bytes too many`);
-    if (page.kinds[0] === EMPTY) this.corrupt(key, 'is stored but empty');
+    if (page.kind(0) === EMPTY) this.corrupt(key, 'is stored but empty');
     for (let slot = PAGE_NODE_SLOTS - 1; slot >= 0; slot--) {
-      const kind = page.kinds[slot];
-      if (kind === LEAF) page.hashes[slot] = this.hasher.node(SPARSE_LEAF_TAG, page.keyHashes[slot], page.valueHashes[slot]);
+      const kind = page.kind(slot);
+      if (kind === LEAF) page.hashes[slot] = this.hasher.node(SPARSE_LEAF_TAG, page.keyHash(slot), page.valueHash(slot));
       else if (kind === INNER) page.hashes[slot] = this.hasher.node(SPARSE_INNER_TAG, page.hashes[2 * slot + 1], page.hashes[2 * slot + 2]);
     }
     if (expected !== undefined && !equalBytes(page.hashes[0]!, expected)) this.corrupt(key, 'does not hash to what its parent holds');
     return page;
   }
 
-  private encodePage(page: Page): Uint8Array {
-    const n = this.hashBytes;
-    let packed = 0;
+  /** The length of a page's record. */
+  private recordBytes(page: Page): number {
     let length = PAGE_HEADER_BYTES;
     for (let slot = 0; slot < PAGE_NODE_SLOTS; slot++) {
-      const kind = page.kinds[slot]!;
-      packed |= kind << (2 * (PAGE_NODE_SLOTS - 1 - slot));
-      if (kind === LEAF || (kind === INNER && slot >= PAGE_BOTTOM_SLOT)) length += 2 * n;
+      const kind = page.kind(slot);
+      if (kind === LEAF || (kind === INNER && slot >= PAGE_BOTTOM_SLOT)) length += 2 * this.hashBytes;
     }
-    const record = new Uint8Array(length);
+    return length;
+  }
+
+  /** Writes a page's record (decodePage's format) into `record`, exactly recordBytes(page) long. */
+  private encodePage(page: Page, record: Uint8Array): void {
+    const n = this.hashBytes;
+    const packed = page.packedKinds;
     record[0] = PAGE_RECORD_VERSION;
     record[1] = packed >>> 24;
     record[2] = (packed >>> 16) & 0xff;
@@ -374,10 +397,10 @@ export class StateTree {
     record[4] = packed & 0xff;
     let offset = PAGE_HEADER_BYTES;
     for (let slot = 0; slot < PAGE_NODE_SLOTS; slot++) {
-      const kind = page.kinds[slot];
+      const kind = page.kind(slot);
       if (kind === LEAF) {
-        record.set(page.keyHashes[slot]!, offset);
-        record.set(page.valueHashes[slot]!, offset + n);
+        record.set(page.keyHash(slot)!, offset);
+        record.set(page.valueHash(slot)!, offset + n);
         offset += 2 * n;
       } else if (kind === INNER && slot >= PAGE_BOTTOM_SLOT) {
         const left = page.hashes[2 * slot + 1];
@@ -387,7 +410,24 @@ export class StateTree {
         offset += 2 * n;
       }
     }
-    return record;
+    assert(offset === record.length, 'a page record is exactly its computed length');
+  }
+
+  /** @internal for TreeUpdate: records of `pages`, all in one allocation (a block writes thousands). */
+  encodePages(pages: readonly Page[]): Uint8Array[] {
+    const lengths = pages.map((page) => this.recordBytes(page));
+    let total = 0;
+    for (const length of lengths) total += length;
+    const buffer = new Uint8Array(total);
+    const records: Uint8Array[] = new Array(pages.length);
+    let offset = 0;
+    for (let i = 0; i < pages.length; i++) {
+      const record = buffer.subarray(offset, offset + lengths[i]!);
+      this.encodePage(pages[i]!, record);
+      records[i] = record;
+      offset += lengths[i]!;
+    }
+    return records;
   }
 
   /**
@@ -403,11 +443,12 @@ export class StateTree {
       const { key, value } = changes[i]!;
       // The execution contract (protocol/state.ts): sorted, so each key once.
       assert(i === 0 || compareBytes(changes[i - 1]!.key, key) < 0, 'state changes are sorted by key with no key twice');
-      pathChanges[i] = { keyHash: hash(key), valueHash: value === undefined ? undefined : hash(value) };
+      const keyHash = hash(key);
+      pathChanges[i] = { keyHash, valueHash: value === undefined ? undefined : hash(value), top: pathTop(keyHash) };
       stats.hashes += value === undefined ? 1 : 2;
       operations.push(value === undefined ? { type: 'del', key: valueKey(key) } : { type: 'put', key: valueKey(key), value });
     }
-    pathChanges.sort((a, b) => compareBytes(a.keyHash, b.keyHash));
+    pathChanges.sort((a, b) => a.top - b.top || compareBytes(a.keyHash, b.keyHash));
 
     const previousRoot = this.rootHash;
     if (pathChanges.length === 0) return { previousRoot, root: previousRoot, operations, changeCount: 0, stats, pages: [] };
@@ -415,7 +456,7 @@ export class StateTree {
     const update = new TreeUpdate(this, this.hasher, pathChanges, stats);
     const rootRef = new PageRef(this.rootKey, isSparseEmptyHash(previousRoot) ? undefined : previousRoot);
     const newRoot = update.updateRoot(rootRef);
-    const pages = update.finish(operations, (page) => this.encodePage(page));
+    const pages = update.finish(operations);
     stats.hashes += this.hasher.count - hashesBefore - stats.loadHashes;
     const root = newRoot.hash ?? sparseEmptyHash(this.hashBytes);
     return { previousRoot, root, operations, changeCount: changes.length, stats, pages };
@@ -435,14 +476,14 @@ export class StateTree {
     let page = this.loadPage(this.rootKey, this.rootHash, undefined);
     let slot = 0;
     for (let depth = 0; ; depth++) {
-      const kind = page.kinds[slot];
+      const kind = page.kind(slot);
       if (kind === EMPTY) {
         assert(value === undefined, 'a key on an empty path has no value record');
         return { key, value: undefined, siblings, leaf: undefined };
       }
       if (kind === LEAF) {
-        const leafKeyHash = page.keyHashes[slot]!;
-        const leafValueHash = page.valueHashes[slot]!;
+        const leafKeyHash = page.keyHash(slot)!;
+        const leafValueHash = page.valueHash(slot)!;
         if (equalBytes(leafKeyHash, keyHash)) {
           assert(value !== undefined && equalBytes(this.hash(value), leafValueHash), 'the value record matches its leaf');
           return { key, value, siblings, leaf: undefined };
@@ -496,9 +537,9 @@ export class StateTree {
       if (record === undefined) return corrupt(`page ${bytesToHex(key)} is missing`);
       const page = this.decodePage(record, key, hash);
       pages++;
-      if (siblingEmpty && page.kinds[0] === LEAF) corrupt(`page ${bytesToHex(key)} holds a lone leaf that should have been compressed`);
+      if (siblingEmpty && page.kind(0) === LEAF) corrupt(`page ${bytesToHex(key)} holds a lone leaf that should have been compressed`);
       for (let slot = 0; slot < PAGE_NODE_SLOTS; slot++) {
-        const kind = page.kinds[slot];
+        const kind = page.kind(slot);
         if (kind === EMPTY) continue;
         nodes++;
         // This node's path: the page's prefix, then the bits of the slot's heap index.
@@ -510,9 +551,9 @@ export class StateTree {
           own[d >>> 3] = (index & 1) === 1 ? own[d >>> 3]! | mask : own[d >>> 3]! & ~mask;
         }
         if (kind === LEAF) {
-          const keyHash = page.keyHashes[slot]!;
+          const keyHash = page.keyHash(slot)!;
           if (!pathsSharePrefix(keyHash, own, depth)) corrupt(`a leaf in page ${bytesToHex(key)} is off its key's path`);
-          leaves.set(bytesToHex(keyHash), bytesToHex(page.valueHashes[slot]!));
+          leaves.set(bytesToHex(keyHash), bytesToHex(page.valueHash(slot)!));
           continue;
         }
         const left = page.hashes[2 * slot + 1];
@@ -520,7 +561,7 @@ export class StateTree {
         if (left === undefined && right === undefined) corrupt(`an inner node in page ${bytesToHex(key)} has no children`);
         if (slot < PAGE_BOTTOM_SLOT) {
           const lone = left === undefined ? 2 * slot + 2 : right === undefined ? 2 * slot + 1 : -1;
-          if (lone !== -1 && page.kinds[lone] === LEAF) corrupt(`an inner node in page ${bytesToHex(key)} holds a lone leaf that should have been compressed`);
+          if (lone !== -1 && page.kind(lone) === LEAF) corrupt(`an inner node in page ${bytesToHex(key)} holds a lone leaf that should have been compressed`);
           continue;
         }
         for (const bit of [0, 1] as const) {
@@ -595,29 +636,34 @@ class TreeUpdate {
 
   updateRoot(rootRef: PageRef): NodeValue {
     const address: Address = { ref: rootRef, slot: 0 };
-    const old = rootRef.exists ? this.readNode(address) : EMPTY_NODE;
-    const result = this.visit(0, address, old, 0, this.changes.length);
-    if (!sameHash(old.hash, result.hash)) this.setSlot(this.writable(rootRef), 0, result);
+    const oldHash = rootRef.topHash;
+    const result = this.visit(0, address, oldHash, 0, this.changes.length);
+    if (!sameHash(oldHash, result.hash)) this.setSlot(this.writable(rootRef), 0, result);
     return result;
   }
 
   /** The operations for every page written, in the order first written; returns them for the cache. */
-  finish(operations: KvOperation[], encode: (page: Page) => Uint8Array): WrittenPage[] {
+  finish(operations: KvOperation[]): WrittenPage[] {
     const pages: WrittenPage[] = [];
+    const kept: PageRef[] = [];
     for (const ref of this.written) {
       const page = ref.work!;
-      const key = keyString(ref.key);
       if (page.isEmpty()) {
         for (let slot = 0; slot < PAGE_HASH_SLOTS; slot++) assert(page.hashes[slot] === undefined, 'an emptied page has no nodes left');
         if (!ref.exists) continue;
         operations.push({ type: 'del', key: ref.key });
         this.stats.nodeDeletes++;
-        pages.push({ key, page: undefined });
+        pages.push({ key: keyString(ref.key), page: undefined });
       } else {
-        operations.push({ type: 'put', key: ref.key, value: encode(page) });
-        this.stats.nodeWrites++;
-        pages.push({ key, page });
+        kept.push(ref);
       }
+    }
+    const records = this.tree.encodePages(kept.map((ref) => ref.work!));
+    for (let i = 0; i < kept.length; i++) {
+      const ref = kept[i]!;
+      operations.push({ type: 'put', key: ref.key, value: records[i]! });
+      this.stats.nodeWrites++;
+      pages.push({ key: keyString(ref.key), page: ref.work });
     }
     return pages;
   }
@@ -633,16 +679,16 @@ class TreeUpdate {
   private readNode(address: Address): NodeValue {
     const page = address.ref.read(this.tree, this.stats);
     const slot = address.slot;
-    const kind = page.kinds[slot] as Kind;
+    const kind = page.kind(slot);
     if (kind === EMPTY) return EMPTY_NODE;
-    return { kind, hash: page.hashes[slot], keyHash: page.keyHashes[slot], valueHash: page.valueHashes[slot] };
+    return { kind, hash: page.hashes[slot], keyHash: page.keyHash(slot), valueHash: page.valueHash(slot) };
   }
 
   private setSlot(page: Page, slot: number, node: NodeValue): void {
-    page.kinds[slot] = node.kind;
+    page.setKind(slot, node.kind);
     page.hashes[slot] = node.hash;
-    page.keyHashes[slot] = node.kind === LEAF ? node.keyHash : undefined;
-    page.valueHashes[slot] = node.kind === LEAF ? node.valueHash : undefined;
+    page.leaves[2 * slot] = node.kind === LEAF ? node.keyHash : undefined;
+    page.leaves[2 * slot + 1] = node.kind === LEAF ? node.valueHash : undefined;
   }
 
   /**
@@ -688,9 +734,12 @@ class TreeUpdate {
     return a;
   }
 
-  /** The subtree at `address` (at `depth`, now `old`) after changes [lo, hi), which all lie below it. */
-  private visit(depth: number, address: Address, old: NodeValue, lo: number, hi: number): NodeValue {
-    return old.kind === INNER ? this.update(depth, address, lo, hi) : this.rebuild(depth, address, old, lo, hi);
+  /** The subtree at `address` (at `depth`, of hash `oldHash` now) after changes [lo, hi), which all lie below it. */
+  private visit(depth: number, address: Address, oldHash: Uint8Array | undefined, lo: number, hi: number): NodeValue {
+    if (oldHash === undefined) return this.rebuild(depth, address, EMPTY_NODE, lo, hi);
+    const page = address.ref.read(this.tree, this.stats);
+    if (page.kind(address.slot) === INNER) return this.update(depth, address, lo, hi);
+    return this.rebuild(depth, address, this.readNode(address), lo, hi);
   }
 
   /**
@@ -712,11 +761,11 @@ class TreeUpdate {
     let rightAt: Address | undefined;
     if (lo < mid) {
       leftAt = this.child(at, depth, 0, this.changes[lo]!.keyHash, leftHash);
-      left = this.visit(childDepth, leftAt, leftHash === undefined ? EMPTY_NODE : this.readNode(leftAt), lo, mid);
+      left = this.visit(childDepth, leftAt, leftHash, lo, mid);
     }
     if (mid < hi) {
       rightAt = this.child(at, depth, 1, this.changes[mid]!.keyHash, rightHash);
-      right = this.visit(childDepth, rightAt, rightHash === undefined ? EMPTY_NODE : this.readNode(rightAt), mid, hi);
+      right = this.visit(childDepth, rightAt, rightHash, mid, hi);
     }
     if (left?.kind === EMPTY && right === undefined) {
       rightAt = this.child(at, depth, 1, this.changes[lo]!.keyHash, rightHash);
