@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tongbao/v1/governance.proto.
  */
 export const file_tongbao_v1_governance: GenFile = /*@__PURE__*/
-  fileDesc("Cht0b25nYmFvL3YxL2dvdmVybmFuY2UucHJvdG8SCnRvbmdiYW8udjEiXQoMT3JnYW5pemF0aW9uEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSHgoEcm9sZRgDIAEoDjIQLnRvbmdiYW8udjEuUm9sZRITCgtwdWJsaWNfa2V5cxgEIAMoDCpvCgRSb2xlEhQKEFJPTEVfVU5TUEVDSUZJRUQQABIVChFST0xFX0NFTlRSQUxfQkFOSxABEhEKDVJPTEVfT1BFUkFUT1IQAhISCg5ST0xFX1JFR1VMQVRPUhADEhMKD1JPTEVfRU5URVJQUklTRRAEYgZwcm90bzM");
+  fileDesc("Cht0b25nYmFvL3YxL2dvdmVybmFuY2UucHJvdG8SCnRvbmdiYW8udjEieQoMT3JnYW5pemF0aW9uEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSHgoEcm9sZRgDIAEoDjIQLnRvbmdiYW8udjEuUm9sZRITCgtwdWJsaWNfa2V5cxgEIAMoDBIaChJ0bHNfY2FfY2VydGlmaWNhdGUYBSABKAwqbwoEUm9sZRIUChBST0xFX1VOU1BFQ0lGSUVEEAASFQoRUk9MRV9DRU5UUkFMX0JBTksQARIRCg1ST0xFX09QRVJBVE9SEAISEgoOUk9MRV9SRUdVTEFUT1IQAxITCg9ST0xFX0VOVEVSUFJJU0UQBGIGcHJvdG8z");
 
 /**
  * A member of the consortium. Any of its keys may sign on its behalf.
@@ -37,6 +37,15 @@ export type Organization = Message<"tongbao.v1.Organization"> & {
    * @generated from field: repeated bytes public_keys = 4;
    */
   publicKeys: Uint8Array[];
+
+  /**
+   * PEM (UTF-8) of the organization's TLS certificate authority: the CA that issues its
+   * validators' node certificates for the mutual-TLS links between validators. Empty for
+   * an organization that runs no validator.
+   *
+   * @generated from field: bytes tls_ca_certificate = 5;
+   */
+  tlsCaCertificate: Uint8Array;
 };
 
 /**
