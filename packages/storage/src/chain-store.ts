@@ -33,6 +33,8 @@ import {
   GENESIS_STATE_ROOT_KEY,
   HEAD_KEY,
   headerKey,
+  heightIndexKeyFrom,
+  PREFIX,
   receiptKey,
   transactionIndexKey,
   transactionKey,
@@ -324,16 +326,18 @@ export class ChainStore {
 
     const height = header.height;
     const headerBytes = encode(BlockHeaderSchema, header);
-    const location = (index: number): Uint8Array => concatBytes(u64ToBytes(height), u32ToBytes(index));
+    const heightBytes = u64ToBytes(height);
     const operations: KvOperation[] = [];
     // Order matters only to a store that breaks atomicity (see crash tests): the head
     // record goes last, the block's records first.
     operations.push({ type: 'put', key: headerKey(height), value: headerBytes });
-    operations.push({ type: 'put', key: blockHashKey(hash), value: u64ToBytes(height) });
+    operations.push({ type: 'put', key: blockHashKey(hash), value: heightBytes });
     for (let i = 0; i < count; i++) {
-      operations.push({ type: 'put', key: transactionKey(height, i), value: block.transactions[i]! });
-      operations.push({ type: 'put', key: receiptKey(height, i), value: encode(ReceiptSchema, receipts[i]!) });
-      operations.push({ type: 'put', key: transactionIndexKey(transactionIds[i]!), value: location(i) });
+      // The transaction's key without its prefix is also its location (height ‖ index).
+      const key = heightIndexKeyFrom(PREFIX.transaction, heightBytes, i);
+      operations.push({ type: 'put', key, value: block.transactions[i]! });
+      operations.push({ type: 'put', key: heightIndexKeyFrom(PREFIX.receipt, heightBytes, i), value: encode(ReceiptSchema, receipts[i]!) });
+      operations.push({ type: 'put', key: transactionIndexKey(transactionIds[i]!), value: key.subarray(1) });
     }
     for (const op of prepared.operations) operations.push(op);
     operations.push({ type: 'put', key: HEAD_KEY, value: concatBytes(u64ToBytes(height), hash) });

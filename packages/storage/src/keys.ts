@@ -62,12 +62,20 @@ export function bytesToU32(bytes: Uint8Array, offset = 0): number {
   return new DataView(bytes.buffer, bytes.byteOffset + offset, 4).getUint32(0);
 }
 
-function heightIndexKey(prefix: number, height: bigint, index: number): Uint8Array {
+/** prefix ‖ height u64 ‖ index u32, from the height already encoded (a block's keys share it). */
+export function heightIndexKeyFrom(prefix: number, heightBytes: Uint8Array, index: number): Uint8Array {
   const key = new Uint8Array(13);
   key[0] = prefix;
-  key.set(u64ToBytes(height), 1);
-  key.set(u32ToBytes(index), 9);
+  key.set(heightBytes, 1);
+  key[9] = index >>> 24;
+  key[10] = (index >>> 16) & 0xff;
+  key[11] = (index >>> 8) & 0xff;
+  key[12] = index & 0xff;
   return key;
+}
+
+function heightIndexKey(prefix: number, height: bigint, index: number): Uint8Array {
+  return heightIndexKeyFrom(prefix, u64ToBytes(height), index);
 }
 
 export const headerKey = (height: bigint): Uint8Array => withPrefix(PREFIX.header, u64ToBytes(height));
