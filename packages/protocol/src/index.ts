@@ -16,6 +16,7 @@ export * from './gen/tongbao/v1/currency_pb.js';
 export * from './gen/tongbao/v1/currency_state_pb.js';
 export * from './gen/tongbao/v1/genesis_pb.js';
 export * from './gen/tongbao/v1/governance_pb.js';
+export * from './gen/tongbao/v1/peer_pb.js';
 export * from './gen/tongbao/v1/receipt_pb.js';
 export * from './gen/tongbao/v1/transaction_pb.js';
 export { create, clone, equals, toJson, fromJson } from '@bufbuild/protobuf';

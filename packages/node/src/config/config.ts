@@ -52,6 +52,20 @@ export interface NodeConfig {
     readonly roundTimeoutMs: number;
     readonly roundTimeoutMaxMs: number;
   };
+  readonly network: {
+    /** host:port for validator-to-validator TLS. */
+    readonly listen: string;
+    /** Comma-separated `index@host:port` of the other validators; empty for a lone validator. */
+    readonly peers: string;
+    readonly tlsCertificateFile: string;
+    readonly tlsKeyFile: string;
+    readonly frameBytesMax: number;
+    readonly peerQueueFramesMax: number;
+    readonly peerQueueBytesMax: number;
+    readonly reconnectDelayMs: number;
+    readonly reconnectDelayMaxMs: number;
+    readonly connectTimeoutMs: number;
+  };
   readonly log: {
     readonly level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
   };
@@ -125,6 +139,18 @@ export const CONFIG_FIELDS: { readonly [S in Section]: Readonly<Record<keyof Nod
   consensus: {
     roundTimeoutMs: int(50, 600_000, 1_000, 'first timeout of a round without progress'),
     roundTimeoutMaxMs: int(50, 3_600_000, 30_000, 'ceiling of the exponential back-off of round timeouts'),
+  },
+  network: {
+    listen: str('127.0.0.1:27000', 'host:port of the validator-to-validator TLS listener', { pattern: /^[A-Za-z0-9.:[\]-]+:\d{1,5}$/ }),
+    peers: str('-', "the other validators as comma-separated index@host:port, or - for none", { pattern: /^(-|\d+@[A-Za-z0-9.:[\]-]+:\d{1,5}(,\d+@[A-Za-z0-9.:[\]-]+:\d{1,5})*)$/ }),
+    tlsCertificateFile: str('node-cert.pem', "this node's TLS certificate, issued by its organization's CA"),
+    tlsKeyFile: str('node-key.pem', "this node's TLS private key; keep it secret"),
+    frameBytesMax: int(1 * KIB, 256 * MIB, 64 * MIB, 'largest frame a peer may send'),
+    peerQueueFramesMax: int(1, 1_000_000, 10_000, 'frames queued for one peer before new ones are dropped'),
+    peerQueueBytesMax: int(1 * KIB, 4 * 1024 * MIB, 256 * MIB, 'bytes queued for one peer before new frames are dropped'),
+    reconnectDelayMs: int(10, 600_000, 200, 'first delay before reconnecting to a lost peer'),
+    reconnectDelayMaxMs: int(10, 3_600_000, 5_000, 'ceiling of the reconnection back-off'),
+    connectTimeoutMs: int(100, 600_000, 5_000, 'how long a connection attempt may take'),
   },
   log: {
     level: str('info', 'log level', { oneOf: ['trace', 'debug', 'info', 'warn', 'error', 'silent'] }),
@@ -203,6 +229,8 @@ function checkRelations(config: NodeConfig, source: string): void {
     [config.mempool.senderTransactionsMax <= config.mempool.transactionsMax, 'mempool.sender_transactions_max must not exceed mempool.transactions_max'],
     [config.consensus.roundTimeoutMs <= config.consensus.roundTimeoutMaxMs, 'consensus.round_timeout_ms must not exceed consensus.round_timeout_max_ms'],
     [config.mempool.transactionBytesMax <= config.api.bodyBytesMax, 'mempool.transaction_bytes_max must not exceed api.body_bytes_max'],
+    [config.network.reconnectDelayMs <= config.network.reconnectDelayMaxMs, 'network.reconnect_delay_ms must not exceed network.reconnect_delay_max_ms'],
+    [config.block.bytesMax + 1024 * 1024 <= config.network.frameBytesMax, 'network.frame_bytes_max must exceed block.bytes_max by at least 1 MiB (a batch or block must fit in one frame)'],
     [config.block.emptyBlockIntervalMs < config.consensus.roundTimeoutMs, 'block.empty_block_interval_ms must be below consensus.round_timeout_ms, or idle rounds would time out'],
   ];
   for (const [ok, message] of rules) if (!ok) throw new ConfigError(`${source}: ${message}`);

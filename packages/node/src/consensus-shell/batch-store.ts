@@ -38,14 +38,23 @@ export class BatchStore {
   ) {}
 
   /** Builds, persists and remembers a batch of already-verified transactions. */
-  async add(author: Uint8Array, sequence: bigint, transactions: readonly VerifiedTransaction[]): Promise<StoredBatch> {
+  add(author: Uint8Array, sequence: bigint, transactions: readonly VerifiedTransaction[]): Promise<StoredBatch> {
     const batch = create(BatchSchema, { chainId: this.chainId, author, sequence, transactions: transactions.map((tx) => tx.bytes) });
-    const encoded = encode(BatchSchema, batch);
+    return this.store(batch, encode(BatchSchema, batch), transactions);
+  }
+
+  /** Persists and remembers a batch received from a peer, its transactions verified. */
+  async store(batch: Batch, encoded: Uint8Array, transactions: readonly VerifiedTransaction[]): Promise<StoredBatch> {
     const digest = this.hash(encoded);
     await this.kv.write([{ type: 'put', key: concatBytes(BATCH_PREFIX, digest), value: encoded }]);
     const stored: StoredBatch = { digest, batch, transactions, bytes: encoded.length };
     this.pending.set(Buffer.from(digest).toString('hex'), stored);
     return stored;
+  }
+
+  /** The digest a batch's encoding has on this chain. */
+  digestOf(encoded: Uint8Array): Uint8Array {
+    return this.hash(encoded);
   }
 
   has(digest: Uint8Array): boolean {

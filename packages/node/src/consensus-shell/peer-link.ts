@@ -1,0 +1,127 @@
+import {
+  BatchRefSchema,
+  BatchSchema,
+  bytesToHex,
+  create,
+  decodeCanonical,
+  encode,
+  equalBytes,
+  PeerMessageSchema,
+  TongbaoError,
+  type Batch,
+  type BatchRef,
+  type ConsensusMessage,
+  type PeerMessage,
+  type VerifiedTransaction,
+} from '@tongbao/protocol';
+import type { Destination } from '@tongbao/consensus';
+import type { Logger } from 'pino';
+import type { VerifierPool } from '../mempool/verifier-pool.js';
+import type { BatchStore, StoredBatch } from './batch-store.js';
+import type { ConsensusTransport } from './consensus-driver.js';
+
+/** What the link needs of the peer network: opaque frames to and from validator indexes. */
+export interface FrameTransport {
+  send(to: number, frame: Uint8Array): boolean;
+  broadcast(frame: Uint8Array): void;
+}
+
+export interface PeerLinkOptions {
+  readonly transport: FrameTransport;
+  readonly validators: readonly Uint8Array[];
+  readonly chainId: string;
+  readonly batches: BatchStore;
+  readonly pool: VerifierPool;
+  readonly logger: Logger;
+  readonly frameBytesMax: number;
+  /** Digests one BatchRequest may ask for. */
+  readonly batchRequestDigestsMax: number;
+  /** Told of every batch received, verified and stored. */
+  readonly onBatch: (ref: BatchRef) => void;
+  readonly onConsensus: (from: number, message: ConsensusMessage) => void;
+}
+
+/**
+ * The node's side of validator-to-validator traffic: consensus messages, batches
+ * disseminated ahead of consensus, and batch requests. A batch from a peer is accepted
+ * only if it is for this chain, authored by that peer (or asked for by digest), and
+ * every transaction in it verifies — so a batch this node holds is one it would vote for.
+ */
+export class PeerLink implements ConsensusTransport {
+  private readonly requested = new Set<string>();
+
+  constructor(private readonly options: PeerLinkOptions) {}
+
+  send(to: Destination, message: ConsensusMessage): void {
+    const frame = encode(PeerMessageSchema, create(PeerMessageSchema, { kind: { case: 'consensus', value: message } }));
+    if (to.kind === 'broadcast') this.options.transport.broadcast(frame);
+    else this.options.transport.send(to.index, frame);
+  }
+
+  broadcastBatch(stored: StoredBatch): void {
+    this.options.transport.broadcast(encode(PeerMessageSchema, create(PeerMessageSchema, { kind: { case: 'batch', value: stored.batch } })));
+  }
+
+  requestBatches(from: number, refs: readonly BatchRef[]): void {
+    const digests = refs.slice(0, this.options.batchRequestDigestsMax).map((ref) => ref.digest);
+    for (const digest of digests) this.requested.add(bytesToHex(digest));
+    this.options.transport.send(from, encode(PeerMessageSchema, create(PeerMessageSchema, { kind: { case: 'batchRequest', value: { digests } } })));
+  }
+
+  /** One frame from validator `from` (the transport authenticated the index). */
+  handleFrame(from: number, frame: Uint8Array): void {
+    let message: PeerMessage;
+    try {
+      message = decodeCanonical(PeerMessageSchema, frame, this.options.frameBytesMax);
+    } catch (error) {
+      if (!(error instanceof TongbaoError)) throw error;
+      this.options.logger.warn({ from, code: error.code }, 'malformed frame from a peer');
+      return;
+    }
+    switch (message.kind.case) {
+      case 'consensus':
+        this.options.onConsensus(from, message.kind.value);
+        return;
+      case 'batch':
+        void this.receiveBatch(from, message.kind.value).catch((error: unknown) => this.options.logger.error({ err: error, from }, 'storing a batch failed'));
+        return;
+      case 'batchRequest': {
+        for (const digest of message.kind.value.digests.slice(0, this.options.batchRequestDigestsMax)) {
+          const stored = this.options.batches.get(digest);
+          if (stored === undefined) continue;
+          this.options.transport.send(from, encode(PeerMessageSchema, create(PeerMessageSchema, { kind: { case: 'batch', value: stored.batch } })));
+        }
+        return;
+      }
+      default:
+        this.options.logger.warn({ from }, 'a peer sent an empty message');
+    }
+  }
+
+  private async receiveBatch(from: number, batch: Batch): Promise<void> {
+    const encoded = encode(BatchSchema, batch);
+    const digest = this.options.batches.digestOf(encoded);
+    const key = bytesToHex(digest);
+    const wasRequested = this.requested.delete(key);
+    if (this.options.batches.has(digest)) return;
+    if (batch.chainId !== this.options.chainId) {
+      this.options.logger.warn({ from }, 'a peer sent a batch of another chain');
+      return;
+    }
+    if (!wasRequested && !equalBytes(batch.author, this.options.validators[from] ?? new Uint8Array())) {
+      this.options.logger.warn({ from }, 'a peer sent a batch it did not author and nobody asked for');
+      return;
+    }
+    const results = await this.options.pool.verify(batch.transactions);
+    const transactions: VerifiedTransaction[] = [];
+    for (const result of results) {
+      if (!result.ok) {
+        this.options.logger.warn({ from, code: result.code }, 'a peer sent a batch with an invalid transaction; refused whole');
+        return;
+      }
+      transactions.push(result.transaction);
+    }
+    await this.options.batches.store(batch, encoded, transactions);
+    this.options.onBatch(create(BatchRefSchema, { digest, transactionCount: transactions.length, bytes: BigInt(encoded.length) }));
+  }
+}
