@@ -19,8 +19,17 @@ export function checkAmount(field: string, amount: bigint): Rejection | undefine
   return reject('MALFORMED_COMMAND', `${field} must be more than zero fen`);
 }
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 export function checkText(field: string, value: string, bytesMax: number, required: boolean): Rejection | undefined {
   if (required && value.length === 0) return reject('MALFORMED_COMMAND', `${field} is required`);
+  // Text that would not come back as itself from the wire: a leading byte-order mark is
+  // dropped by UTF-8 decoding and a lone surrogate becomes U+FFFD, so a record holding it
+  // could never be read back canonically. (Decoded transactions cannot carry either; this
+  // guards every other way in, such as a genesis or a test harness.)
+  if (value.charCodeAt(0) === 0xfeff || LONE_SURROGATE.test(value)) {
+    return reject('MALFORMED_COMMAND', `${field} must be well-formed Unicode text without a leading byte-order mark`);
+  }
   // A UTF-16 unit is at most 3 UTF-8 bytes: most strings skip the encoding.
   if (value.length * 3 <= bytesMax) return undefined;
   const bytes = utf8ToBytes(value).length;

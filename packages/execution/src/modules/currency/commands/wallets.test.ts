@@ -105,3 +105,15 @@ test('freeze: no debits until unfrozen; credits still arrive', () => {
   expectOk(chain.run(KEYS.regulator, cmd.unfreezeWallet({ walletId: 'alice', legalBasis: 'order lifted' })));
   expectOk(chain.run(OWNERS.alice, cmd.pay({ paymentId: 'p', fromWalletId: 'alice', toWalletId: 'bob', amount: 1n })));
 });
+
+// Found in review: protobuf's UTF-8 decoding drops a leading byte-order mark, so a record
+// storing one could never be read back canonically and the next block touching it would
+// halt the chain. Such text (and lone surrogates) is refused before anything is written.
+test('text that would not read back as itself is refused and the chain keeps going', () => {
+  const chain = fundedChain();
+  expectRejected(chain.run(KEYS.regulator, cmd.freezeWallet({ walletId: 'alice', legalBasis: '\uFEFFcourt order' })), 'MALFORMED_COMMAND');
+  expectRejected(chain.run(KEYS.regulator, cmd.freezeWallet({ walletId: 'alice', legalBasis: 'order \uD800' })), 'MALFORMED_COMMAND');
+  expectOk(chain.run(KEYS.regulator, cmd.freezeWallet({ walletId: 'alice', legalBasis: 'court order 2026-18' })));
+  const frozen = expectRejected(chain.run(OWNERS.alice, cmd.pay({ paymentId: 'p', fromWalletId: 'alice', toWalletId: 'bob', amount: 1n })), 'WALLET_FROZEN');
+  assert.match(frozen.message, /court order 2026-18/);
+});
