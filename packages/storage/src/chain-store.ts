@@ -90,6 +90,11 @@ export interface BlockCommit {
   readonly hash: Uint8Array;
   /** One per transaction, in block order. */
   readonly receipts: readonly Receipt[];
+  /**
+   * The receipts already encoded (execution produces them so), byte for byte
+   * encode(ReceiptSchema, receipt); spares encoding them again. Optional.
+   */
+  readonly receiptBytes?: readonly Uint8Array[];
   /** The id of each transaction, in block order. */
   readonly transactionIds: readonly Uint8Array[];
   /** prepareState of the block's state changes, against the current state root. */
@@ -308,7 +313,8 @@ export class ChainStore {
    * not follow the head, or state prepared against another root, is a bug of the caller.
    */
   async commitBlock(commit: BlockCommit): Promise<void> {
-    const { block, hash, receipts, transactionIds, prepared } = commit;
+    const { block, hash, receipts, receiptBytes, transactionIds, prepared } = commit;
+    assert(receiptBytes === undefined || receiptBytes.length === receipts.length, 'one encoded receipt per receipt');
     const header = block.header;
     assert(header !== undefined, 'a block has a header');
     assert(this.genesisBytes !== undefined, 'genesis is committed before any block');
@@ -336,7 +342,7 @@ export class ChainStore {
       // The transaction's key without its prefix is also its location (height ‖ index).
       const key = heightIndexKeyFrom(PREFIX.transaction, heightBytes, i);
       operations.push({ type: 'put', key, value: block.transactions[i]! });
-      operations.push({ type: 'put', key: heightIndexKeyFrom(PREFIX.receipt, heightBytes, i), value: encode(ReceiptSchema, receipts[i]!) });
+      operations.push({ type: 'put', key: heightIndexKeyFrom(PREFIX.receipt, heightBytes, i), value: receiptBytes?.[i] ?? encode(ReceiptSchema, receipts[i]!) });
       operations.push({ type: 'put', key: transactionIndexKey(transactionIds[i]!), value: key.subarray(1) });
     }
     for (const op of prepared.operations) operations.push(op);
