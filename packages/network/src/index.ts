@@ -9,3 +9,5 @@ export {
   type CertificateAndKey,
   type IssueNodeCertificateParams,
 } from './certificates.js';
+export { FRAME_BYTES_LIMIT, FRAME_HEADER_BYTES, FrameDecoder, encodeFrameHeader, type FrameFault } from './frames.js';
+export { PeerNetwork, type PeerNetworkOptions, type PeerNetworkStats, type PeerStats } from './peer-network.js';
