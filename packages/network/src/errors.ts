@@ -8,9 +8,10 @@ import { TongbaoError } from '@tongbao/protocol';
  * - BAD_OPTIONS: PeerNetworkOptions that contradict themselves (a limit out of range,
  *   a peer index that is not a validator, self listed as a peer, a duplicate peer).
  * - LISTEN_FAILED: the listening socket could not be opened (port in use, permissions).
- * - NETWORK_CLOSED: the network was used after close().
+ *
+ * Sending after close() is not an error: send() returns false, like any dropped frame.
  */
-export type NetworkErrorCode = 'BAD_CERTIFICATE' | 'BAD_OPTIONS' | 'LISTEN_FAILED' | 'NETWORK_CLOSED';
+export type NetworkErrorCode = 'BAD_CERTIFICATE' | 'BAD_OPTIONS' | 'LISTEN_FAILED';
 
 export class NetworkError extends TongbaoError {
   declare readonly code: NetworkErrorCode;

@@ -9,11 +9,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { createOrganizationCa, issueNodeCertificate } from './certificates.js';
 import { NetworkError } from './errors.js';
 import { PeerNetwork } from './peer-network.js';
-import { allConnected, createConsortium, networkOptions, startNetworks, waitFor, type Consortium } from './testing/fixtures.js';
+import { allConnected, createConsortium, networkOptions, startNetworks, waitFor, within, type Consortium } from './testing/fixtures.js';
 import { connectRaw, frameBytes } from './testing/raw-peer.js';
 
 type Received = { from: number; text: string }[];
@@ -26,17 +27,6 @@ function record(network: PeerNetwork): Received {
 
 const text = (s: string) => new Uint8Array(Buffer.from(s));
 
-async function within<T>(promise: Promise<T>, what: string, timeoutMs = 3000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), timeoutMs);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 test('4 validators link up and exchange frames both ways, in order', async () => {
   const consortium = await createConsortium(4);
@@ -73,6 +63,7 @@ test('4 validators link up and exchange frames both ways, in order', async () =>
       assert.equal(peer.queuedFrames, 0);
     }
     assert.equal(stats.refusedConnections, 0);
+    assert.deepEqual(statuses.sort(), ['1:true', '2:true', '3:true']);
   } finally {
     await Promise.all(networks.map((n) => n.close()));
   }
@@ -265,4 +256,18 @@ test('contradictory options are refused with BAD_OPTIONS', async () => {
   for (const variant of variants) {
     await assert.rejects(PeerNetwork.start({ ...base, ...variant }), refused, JSON.stringify(Object.keys(variant)));
   }
+});
+
+test('close() ends pending handshakes at once, and send() after close returns false', async () => {
+  const consortium = await createConsortium(2);
+  const network = await PeerNetwork.start(networkOptions(consortium, 1, [0, 0], { connectTimeoutMs: 10_000 }));
+  const silent = net.connect(network.port, '127.0.0.1'); // never says a word of TLS
+  silent.on('error', () => {});
+  await new Promise((resolve) => silent.once('connect', resolve));
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  const started = Date.now();
+  await network.close();
+  assert.ok(Date.now() - started < 1000, `close took ${Date.now() - started} ms`);
+  assert.equal(network.send(0, text('late')), false);
+  await network.close(); // idempotent
 });

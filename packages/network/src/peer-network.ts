@@ -14,7 +14,7 @@
 // (write() true) and resumes on 'drain'. A frame handed to a socket that then breaks is
 // lost: delivery is at most once, in order, per link; consensus retransmits what it needs.
 import { X509Certificate } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import * as tls from 'node:tls';
 import { validatorKeyFromCertificate } from './certificates.js';
 import { NetworkError } from './errors.js';
@@ -65,7 +65,7 @@ export interface PeerStats {
 
 export interface PeerNetworkStats {
   readonly perPeer: PeerStats[];
-  /** Connections refused after the TLS handshake (identity) or during it (certificate, timeout). */
+  /** Incoming connections refused after the TLS handshake (identity, back-off) or failed during it (certificate, timeout, hang-up). */
   readonly refusedConnections: number;
 }
 
@@ -123,6 +123,8 @@ export class PeerNetwork {
   private readonly validatorCas: (X509Certificate | undefined)[];
   private readonly frameHandlers: ((from: number, frame: Uint8Array) => void)[] = [];
   private readonly statusHandlers: ((index: number, connected: boolean) => void)[] = [];
+  /** Every incoming TCP connection, handshaking or linked, so close() can end them all. */
+  private readonly incoming = new Set<Socket>();
   private refusedConnections = 0;
   private closed = false;
 
@@ -195,6 +197,10 @@ export class PeerNetwork {
       });
     });
     const network = new PeerNetwork(options, server);
+    server.on('connection', (socket: Socket) => {
+      network.incoming.add(socket);
+      socket.once('close', () => network.incoming.delete(socket));
+    });
     server.on('secureConnection', (socket: tls.TLSSocket) => network.accept(socket));
     // A failed handshake (no certificate, untrusted CA, wrong TLS version, timeout).
     server.on('tlsClientError', (_error, socket) => {
@@ -273,6 +279,8 @@ export class PeerNetwork {
     if (this.closed) return;
     this.closed = true;
     const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    // server.close() waits for open connections; pending handshakes end here too.
+    for (const socket of this.incoming) socket.destroy();
     for (const peer of this.peers.values()) {
       clearTimeout(peer.reconnectTimer);
       peer.reconnectTimer = undefined;

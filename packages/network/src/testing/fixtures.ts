@@ -79,3 +79,16 @@ export async function waitFor(condition: () => boolean, what: string, timeoutMs 
 export function allConnected(networks: readonly PeerNetwork[]): boolean {
   return networks.every((network) => network.stats().perPeer.every((peer) => peer.connected));
 }
+
+/** `promise`, or a rejection naming `what` after `timeoutMs`. */
+export async function within<T>(promise: Promise<T>, what: string, timeoutMs = 3000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
