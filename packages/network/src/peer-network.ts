@@ -247,7 +247,11 @@ export class PeerNetwork {
     for (const index of this.peers.keys()) this.send(index, frame);
   }
 
-  /** Called for every frame received, with the sender's validator index. */
+  /**
+   * Called for every frame received, with the sender's validator index, in order per
+   * peer. The frame may be a view of the received chunk: copy what must outlive the
+   * call unchanged. A handler that throws is a bug of the caller and is not caught.
+   */
   onFrame(handler: (from: number, frame: Uint8Array) => void): void {
     this.frameHandlers.push(handler);
   }
