@@ -29,7 +29,7 @@ program
   .option('--validators <n>', 'number of validators', integer('--validators', 1, 100), 1)
   .option('--api-port-base <port>', 'API port of node0; node i uses base + i', integer('--api-port-base', 1, 65_000))
   .addOption(cryptoOption())
-  .action((o) => process.exit(initCommand(o)));
+  .action(async (o) => process.exit(await initCommand(o)));
 
 program
   .command('start')

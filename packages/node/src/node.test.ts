@@ -23,7 +23,7 @@ async function post(url: string, body: unknown): Promise<{ status: number; json:
 test('a single-validator node commits submitted transactions and resumes after a restart', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tongbao-node-test-'));
   try {
-    const network = initNetwork({ dir, validators: 1, suite: 'ed25519', apiPortBase: 0 });
+    const network = await initNetwork({ dir, validators: 1, suite: 'ed25519', apiPortBase: 0 });
     const { consortium } = network;
     let node = await TongbaoNode.start(network.nodeHomes[0]!, { logDestination: quiet });
     const pboc = new NonceSigner(consortium.suite, consortium.chainId, consortium.centralBank.keys);

@@ -1,12 +1,14 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import {
   assert,
   bytesToHex,
+  bytesToUtf8,
   encode,
   equalBytes,
   GenesisSchema,
   verify,
+  type BatchRef,
   type VerifiedTransaction,
 } from '@tongbao/protocol';
 import { LevelKeyValueStore, type KeyValueStore } from '@tongbao/storage';
@@ -20,8 +22,9 @@ import {
   type RestoredState,
 } from '@tongbao/consensus';
 import { createApiServer } from '@tongbao/api';
+import { PeerNetwork } from '@tongbao/network';
 import type { FastifyInstance } from 'fastify';
-import { loadNodeHome, type NodeHome } from './home/home.js';
+import { HomeError, loadNodeHome, type NodeHome } from './home/home.js';
 import { Ledger } from './ledger/ledger.js';
 import { Mempool } from './mempool/mempool.js';
 import { VerifierPool } from './mempool/verifier-pool.js';
@@ -35,6 +38,7 @@ import { BatchMaker } from './consensus-shell/batch-maker.js';
 import { ConsensusStore } from './consensus-shell/consensus-store.js';
 import { ConsensusDriver, NO_PEERS } from './consensus-shell/consensus-driver.js';
 import { PayloadQueue } from './consensus-shell/payload-queue.js';
+import { PeerLink } from './consensus-shell/peer-link.js';
 
 export interface StartOptions {
   /** Where logs go (stdout by default). */
@@ -59,6 +63,7 @@ export class TongbaoNode {
       readonly pool: VerifierPool;
       readonly driver: ConsensusDriver;
       readonly batchMaker: BatchMaker;
+      readonly network: PeerNetwork | undefined;
     },
   ) {}
 
@@ -86,7 +91,7 @@ export class TongbaoNode {
     const validators = genesis.validators.map((v) => v.publicKey);
     const selfIndex = validators.findIndex((key) => equalBytes(key, home.validatorKeys.publicKey));
     if (selfIndex < 0) {
-      throw new Error(`this node's validator key ${bytesToHex(home.validatorKeys.publicKey).slice(0, 16)}… is not a validator of the genesis`);
+      throw new HomeError(`this node's validator key ${bytesToHex(home.validatorKeys.publicKey).slice(0, 16)}… is not a validator of the genesis`);
     }
 
     const mempool = new Mempool(ledger.app, () => ledger.state, {
@@ -167,14 +172,71 @@ export class TongbaoNode {
       },
       restored,
     );
-    const driver = new ConsensusDriver({ core, store: consensusStore, batches, payload, transport: NO_PEERS, execute, logger, hash: suite.hash });
-
     const pool = new VerifierPool({
       suite: ledger.suiteName,
       chainId: ledger.chainId,
       workers: config.mempool.verifyWorkers,
       transactionBytesMax: config.mempool.transactionBytesMax,
     });
+
+    // Validator-to-validator traffic, when there is anyone to talk to.
+    let network: PeerNetwork | undefined;
+    let link: PeerLink | undefined;
+    let driverRef: ConsensusDriver | undefined;
+    if (validators.length > 1) {
+      const [listenHost, listenPort] = splitHostPort(config.network.listen);
+      const resolvePath = (path: string): string => (isAbsolute(path) ? path : join(home.home, path));
+      network = await PeerNetwork.start({
+        selfIndex,
+        validators,
+        listen: { host: listenHost, port: listenPort },
+        peers: parsePeers(config.network.peers),
+        tls: {
+          certificatePem: readFileSync(resolvePath(config.network.tlsCertificateFile), 'utf8'),
+          privateKeyPem: readFileSync(resolvePath(config.network.tlsKeyFile), 'utf8'),
+          trustedCaPems: genesis.organizations.filter((o) => o.tlsCaCertificate.length > 0).map((o) => bytesToUtf8(o.tlsCaCertificate)),
+        },
+        // Validator i must present a certificate from its own organization's CA.
+        validatorCaPems: genesis.validators.map((v) => bytesToUtf8(genesis.organizations.find((o) => o.id === v.organizationId)?.tlsCaCertificate ?? new Uint8Array())),
+        frameBytesMax: config.network.frameBytesMax,
+        peerQueueFramesMax: config.network.peerQueueFramesMax,
+        peerQueueBytesMax: config.network.peerQueueBytesMax,
+        reconnectDelayMs: config.network.reconnectDelayMs,
+        reconnectDelayMaxMs: config.network.reconnectDelayMaxMs,
+        connectTimeoutMs: config.network.connectTimeoutMs,
+      });
+      link = new PeerLink({
+        transport: network,
+        validators,
+        chainId: ledger.chainId,
+        batches,
+        pool,
+        logger,
+        frameBytesMax: config.network.frameBytesMax,
+        batchRequestDigestsMax: DEFAULT_LIMITS.payloadBatchCountMax,
+        onBatch: (ref) => {
+          payload.add(ref);
+          driverRef?.batchAvailable(ref);
+        },
+        onConsensus: (from, message) => driverRef?.deliver(from, message),
+      });
+      const peerLink = link;
+      network.onFrame((from, frame) => peerLink.handleFrame(from, frame));
+    }
+    const driver = new ConsensusDriver({
+      core,
+      store: consensusStore,
+      batches,
+      payload,
+      transport: link ?? NO_PEERS,
+      execute,
+      logger,
+      hash: suite.hash,
+      validatorCount: validators.length,
+      selfIndex,
+      ...(link === undefined ? {} : { fetchBatches: (from: number, refs: readonly BatchRef[]) => link.requestBatches(from, refs) }),
+    });
+    driverRef = driver;
     const batchMaker = new BatchMaker({
       mempool,
       batches,
@@ -182,8 +244,9 @@ export class TongbaoNode {
       transactionsMax: config.batch.transactionsMax,
       bytesMax: config.batch.bytesMax,
       fillWaitMs: config.batch.fillWaitMs,
-      onBatch: (ref) => {
+      onBatch: (ref, stored) => {
         payload.add(ref);
+        link?.broadcastBatch(stored);
         driver.batchAvailable(ref);
       },
     });
@@ -201,7 +264,7 @@ export class TongbaoNode {
     const [host, port] = splitHostPort(config.api.listen);
     await server.listen({ host, port });
     driver.start();
-    const node = new TongbaoNode(home, logger, ledger, service, server, { ledgerKv, consensusKv, pool, driver, batchMaker });
+    const node = new TongbaoNode(home, logger, ledger, service, server, { ledgerKv, consensusKv, pool, driver, batchMaker, network });
     logger.info({ api: node.apiUrl, height: Number(ledger.height), validator: selfIndex, validators: validators.length }, 'node started');
     return node;
   }
@@ -211,11 +274,22 @@ export class TongbaoNode {
     this.parts.batchMaker.stop();
     await this.server.close();
     await this.parts.driver.stop();
+    await this.parts.network?.close();
     await this.parts.pool.close();
     await this.parts.consensusKv.close();
     await this.parts.ledgerKv.close();
     this.logger.info({ height: Number(this.ledger.height) }, 'node stopped');
   }
+}
+
+/** `0@127.0.0.1:27000,2@127.0.0.1:27002` → peer addresses; `-` → none. */
+function parsePeers(peers: string): { index: number; host: string; port: number }[] {
+  if (peers === '-') return [];
+  return peers.split(',').map((entry) => {
+    const at = entry.indexOf('@');
+    const [host, port] = splitHostPort(entry.slice(at + 1));
+    return { index: Number(entry.slice(0, at)), host, port };
+  });
 }
 
 function splitHostPort(listen: string): [string, number] {

@@ -60,7 +60,7 @@ async function freePortBase(count: number): Promise<number> {
  */
 export async function benchCommand(options: BenchOptions): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'tongbao-bench-'));
-  const network = initNetwork({ dir, validators: options.validators, suite: options.crypto, apiPortBase: await freePortBase(options.validators) });
+  const network = await initNetwork({ dir, validators: options.validators, suite: options.crypto, apiPortBase: await freePortBase(options.validators), p2pPortBase: await freePortBase(options.validators) });
   const nodes = nodeProcesses({ chainId: network.consortium.chainId, suite: network.consortium.suite, nodes: network.nodeHomes.map((home, i) => ({ home, api: network.apiUrls[i]! })) });
   try {
     process.stderr.write(`[bench] measuring ${options.crypto} verifications per second on one core…\n`);

@@ -11,7 +11,7 @@ import { nodeProcesses, readNetworkFile } from '../network-process.js';
  */
 export async function devnetCommand(options: { dir: string; validators: number; crypto: SuiteName }): Promise<number> {
   if (!existsSync(join(options.dir, 'network.json'))) {
-    initNetwork({ dir: options.dir, validators: options.validators, suite: options.crypto });
+    await initNetwork({ dir: options.dir, validators: options.validators, suite: options.crypto });
     console.log(`created a new network in ${options.dir}`);
   }
   const network = readNetworkFile(options.dir);

@@ -2,8 +2,8 @@ import { initNetwork } from '@tongbao/node';
 import type { SuiteName } from '@tongbao/protocol';
 
 /** `tongbao init --dir DIR [--validators N] [--crypto ed25519|sm2]` */
-export function initCommand(options: { dir: string; validators: number; crypto: SuiteName; apiPortBase?: number }): number {
-  const network = initNetwork({
+export async function initCommand(options: { dir: string; validators: number; crypto: SuiteName; apiPortBase?: number }): Promise<number> {
+  const network = await initNetwork({
     dir: options.dir,
     validators: options.validators,
     suite: options.crypto,

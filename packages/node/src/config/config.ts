@@ -148,8 +148,8 @@ export const CONFIG_FIELDS: { readonly [S in Section]: Readonly<Record<keyof Nod
     frameBytesMax: int(1 * KIB, 256 * MIB, 64 * MIB, 'largest frame a peer may send'),
     peerQueueFramesMax: int(1, 1_000_000, 10_000, 'frames queued for one peer before new ones are dropped'),
     peerQueueBytesMax: int(1 * KIB, 4 * 1024 * MIB, 256 * MIB, 'bytes queued for one peer before new frames are dropped'),
-    reconnectDelayMs: int(10, 600_000, 200, 'first delay before reconnecting to a lost peer'),
-    reconnectDelayMaxMs: int(10, 3_600_000, 5_000, 'ceiling of the reconnection back-off'),
+    reconnectDelayMs: int(10, 600_000, 100, 'first delay before reconnecting to a lost peer'),
+    reconnectDelayMaxMs: int(10, 3_600_000, 1_000, 'ceiling of the reconnection back-off (only the lower-indexed validator of a pair dials, so this bounds how long a restarted peer waits to be reached)'),
     connectTimeoutMs: int(100, 600_000, 5_000, 'how long a connection attempt may take'),
   },
   log: {

@@ -1,6 +1,6 @@
 import { create, BatchRefSchema, type BatchRef } from '@tongbao/protocol';
 import type { Mempool } from '../mempool/mempool.js';
-import type { BatchStore } from './batch-store.js';
+import type { BatchStore, StoredBatch } from './batch-store.js';
 
 export interface BatchMakerOptions {
   readonly mempool: Mempool;
@@ -11,7 +11,7 @@ export interface BatchMakerOptions {
   /** Longest a partly filled batch waits for more transactions. */
   readonly fillWaitMs: number;
   /** Told of every batch once it is durably stored. */
-  readonly onBatch: (ref: BatchRef) => void;
+  readonly onBatch: (ref: BatchRef, stored: StoredBatch) => void;
 }
 
 /**
@@ -54,7 +54,7 @@ export class BatchMaker {
         const transactions = this.options.mempool.takeBatch(this.options.transactionsMax, this.options.bytesMax);
         if (transactions.length === 0) break;
         const stored = await this.options.batches.add(this.options.author, this.sequence++, transactions);
-        this.options.onBatch(create(BatchRefSchema, { digest: stored.digest, transactionCount: transactions.length, bytes: BigInt(stored.bytes) }));
+        this.options.onBatch(create(BatchRefSchema, { digest: stored.digest, transactionCount: transactions.length, bytes: BigInt(stored.bytes) }), stored);
         if (this.options.mempool.readyCount < this.options.transactionsMax) break;
       }
     } finally {

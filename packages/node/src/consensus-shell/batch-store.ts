@@ -29,6 +29,7 @@ export interface StoredBatch {
  */
 export class BatchStore {
   private readonly pending = new Map<string, StoredBatch>();
+  private readonly waiters = new Map<string, ((batch: StoredBatch) => void)[]>();
 
   constructor(
     private readonly kv: KeyValueStore,
@@ -48,8 +49,26 @@ export class BatchStore {
     const digest = this.hash(encoded);
     await this.kv.write([{ type: 'put', key: concatBytes(BATCH_PREFIX, digest), value: encoded }]);
     const stored: StoredBatch = { digest, batch, transactions, bytes: encoded.length };
-    this.pending.set(Buffer.from(digest).toString('hex'), stored);
+    const key = Buffer.from(digest).toString('hex');
+    this.pending.set(key, stored);
+    const waiting = this.waiters.get(key);
+    if (waiting !== undefined) {
+      this.waiters.delete(key);
+      for (const resolve of waiting) resolve(stored);
+    }
     return stored;
+  }
+
+  /** Resolves once the batch is stored here (at once if it already is). */
+  whenStored(digest: Uint8Array): Promise<StoredBatch> {
+    const stored = this.get(digest);
+    if (stored !== undefined) return Promise.resolve(stored);
+    const key = Buffer.from(digest).toString('hex');
+    return new Promise((resolve) => {
+      const list = this.waiters.get(key) ?? [];
+      list.push(resolve);
+      this.waiters.set(key, list);
+    });
   }
 
   /** The digest a batch's encoding has on this chain. */

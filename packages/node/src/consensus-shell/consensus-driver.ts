@@ -17,7 +17,7 @@ import {
   type TimerKind,
 } from '@tongbao/consensus';
 import type { Logger } from 'pino';
-import type { BatchStore } from './batch-store.js';
+import type { BatchStore, StoredBatch } from './batch-store.js';
 import type { ConsensusStore } from './consensus-store.js';
 import type { PayloadQueue } from './payload-queue.js';
 
@@ -27,6 +27,9 @@ export interface ConsensusTransport {
 }
 
 export const NO_PEERS: ConsensusTransport = { send: () => {} };
+
+/** How long to wait for a peer to answer a batch request before asking another. */
+const BATCH_FETCH_RETRY_MS = 500;
 
 /** Executes committed blocks: the ledger side of the seam. */
 export type ExecuteCommitted = (commit: CommittedBlock, transactions: readonly VerifiedTransaction[]) => Promise<void>;
@@ -38,6 +41,10 @@ export interface ConsensusDriverOptions {
   readonly payload: PayloadQueue;
   readonly transport: ConsensusTransport;
   readonly execute: ExecuteCommitted;
+  /** Asks validator `from` for batches a proposal references (none to ask when alone). */
+  readonly fetchBatches?: (from: number, refs: readonly BatchRef[]) => void;
+  readonly validatorCount: number;
+  readonly selfIndex: number;
   readonly logger: Logger;
   readonly hash: (data: Uint8Array) => Uint8Array;
   /** The shell's clock; the only place consensus time comes from. */
@@ -141,9 +148,11 @@ export class ConsensusDriver {
         await this.commit(effect.blocks);
         return;
       case 'fetchBatches':
-        // Batches come with their proposals once validators gossip them (multi-validator
-        // networking); a lone validator only orders batches it made.
-        this.options.logger.warn({ from: effect.from, batches: effect.refs.length }, 'proposal waits for batches this node does not hold');
+        if (this.options.fetchBatches === undefined) {
+          this.options.logger.warn({ from: effect.from, batches: effect.refs.length }, 'a proposal waits for batches and there is no peer to ask');
+        } else {
+          this.options.fetchBatches(effect.from, effect.refs);
+        }
         return;
       case 'fetchBlocks':
         this.options.transport.send(
@@ -169,15 +178,36 @@ export class ConsensusDriver {
     }
   }
 
+  private async fetchMissingBatch(ref: BatchRef, proposer: number): Promise<StoredBatch | undefined> {
+    assert(this.options.fetchBatches !== undefined && this.options.validatorCount > 1, `a committed block orders batch ${bytesToHex(ref.digest)}, held by this lone validator`);
+    this.options.logger.info({ batch: bytesToHex(ref.digest).slice(0, 16) }, 'fetching a batch of a committed block');
+    const stored = this.options.batches.whenStored(ref.digest);
+    let asked = proposer;
+    for (let attempt = 0; !this.stopped; attempt++) {
+      this.options.fetchBatches(asked, [ref]);
+      const answer = await Promise.race([stored, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), BATCH_FETCH_RETRY_MS))]);
+      if (answer !== undefined) return answer;
+      // Not answered in time: ask the next validator (skipping this one).
+      do asked = (asked + 1) % this.options.validatorCount;
+      while (asked === this.options.selfIndex);
+    }
+    return undefined;
+  }
+
   /** Records the commits durably, then executes them in height order. */
   private async commit(blocks: readonly CommittedBlock[]): Promise<void> {
     await this.options.store.saveCommits(blocks.map(({ block, commitQc }) => ({ block, commitQc })));
     for (const commit of blocks) {
       const transactions: VerifiedTransaction[] = [];
       for (const ref of commit.block.payload) {
-        const batch = this.options.batches.get(ref.digest);
-        // The core votes for, and so commits, only blocks whose batches are held here.
-        assert(batch !== undefined, `committed block ${commit.block.height} orders batch ${bytesToHex(ref.digest)} that this node holds`);
+        let batch = this.options.batches.get(ref.digest);
+        if (batch === undefined) {
+          // Blocks learned by catching up may order batches disseminated while this node
+          // was down. A quorum certified the block, so at least one honest validator holds
+          // each of them: ask until one answers.
+          batch = await this.fetchMissingBatch(ref, commit.block.proposer);
+          if (batch === undefined) return; // stopping
+        }
         transactions.push(...batch.transactions);
       }
       await this.options.execute(commit, transactions);

@@ -10,9 +10,11 @@ import {
   type Genesis,
   type KeyPair,
   type SuiteName,
+  utf8ToBytes,
 } from '@tongbao/protocol';
 import { parseConfig, renderDefaultConfig, type NodeConfig } from '../config/config.js';
 import { createDemoConsortium, type DemoConsortium } from '../genesis/demo-consortium.js';
+import { createOrganizationCa, issueNodeCertificate, type CertificateAndKey } from '@tongbao/network';
 
 /** A key file: the suite and both halves of a key pair, hex. Kept out of version control. */
 export interface KeyFile {
@@ -86,6 +88,8 @@ export interface InitOptions {
   readonly chainId?: string;
   /** First API port; node i listens on apiPortBase + i. 0 lets each node pick a free port (tests). */
   readonly apiPortBase?: number;
+  /** First validator-to-validator port; node i listens on p2pPortBase + i (default apiPortBase + 1000). */
+  readonly p2pPortBase?: number;
 }
 
 export interface InitializedNetwork {
@@ -98,10 +102,12 @@ export interface InitializedNetwork {
 export const DEFAULT_API_PORT_BASE = 8700;
 
 /**
- * Writes a demo network: one home folder per validator (config, genesis, validator key)
- * and the organizations' transaction keys under keys/ for the client commands.
+ * Writes a demo network: one home folder per validator (config, genesis, validator key,
+ * TLS certificate issued by its organization's CA), the organizations' transaction keys
+ * under keys/ for the client commands, and their CAs under ca/. Every organization's
+ * CA certificate goes into the genesis, so a node accepts exactly the consortium's nodes.
  */
-export function initNetwork(options: InitOptions): InitializedNetwork {
+export async function initNetwork(options: InitOptions): Promise<InitializedNetwork> {
   if (existsSync(join(options.dir, 'network.json'))) {
     throw new HomeError(`${options.dir} already holds a network; remove it or choose another --dir`, { dir: options.dir });
   }
@@ -111,23 +117,49 @@ export function initNetwork(options: InitOptions): InitializedNetwork {
     ...(options.chainId === undefined ? {} : { chainId: options.chainId }),
   });
   const base = options.apiPortBase ?? DEFAULT_API_PORT_BASE;
+  const p2pBase = options.p2pPortBase ?? (base === 0 ? 0 : base + 1000);
+  if (p2pBase === 0 && consortium.validators.length > 1) {
+    throw new HomeError('validators must know each other\'s ports: give p2pPortBase (or a non-zero apiPortBase) for more than one validator');
+  }
   const keysDir = join(options.dir, 'keys');
+  const caDir = join(options.dir, 'ca');
   mkdirSync(keysDir, { recursive: true });
+  mkdirSync(caDir, { recursive: true });
+  const cas = new Map<string, CertificateAndKey>();
   for (const member of [consortium.centralBank, ...consortium.operators, consortium.regulator]) {
     writeKeyFile(join(keysDir, `${member.id}.json`), consortium.suite, member.keys);
+    const ca = await createOrganizationCa(member.id);
+    cas.set(member.id, ca);
+    writeFileSync(join(caDir, `${member.id}-ca.pem`), ca.certificatePem);
+    writeFileSync(join(caDir, `${member.id}-ca-key.pem`), ca.privateKeyPem, { mode: 0o600 });
   }
+  for (const organization of consortium.genesis.organizations) {
+    organization.tlsCaCertificate = utf8ToBytes(cas.get(organization.id)!.certificatePem);
+  }
+  const p2pPort = (i: number): number => (p2pBase === 0 ? 0 : p2pBase + i);
   const nodeHomes: string[] = [];
   const apiUrls: string[] = [];
-  consortium.validators.forEach((validator, i) => {
+  for (const [i, validator] of consortium.validators.entries()) {
     const home = join(options.dir, `node${i}`);
     mkdirSync(home, { recursive: true });
     writeGenesisFile(join(home, 'genesis.json'), consortium.genesis);
     writeKeyFile(join(home, 'validator-key.json'), consortium.suite, validator.keys);
+    const tls = await issueNodeCertificate(cas.get(validator.organizationId)!, { organizationId: validator.organizationId, validatorPublicKey: validator.keys.publicKey });
+    writeFileSync(join(home, 'node-cert.pem'), tls.certificatePem);
+    writeFileSync(join(home, 'node-key.pem'), tls.privateKeyPem, { mode: 0o600 });
     const port = base === 0 ? 0 : base + i;
-    writeFileSync(join(home, CONFIG_FILE), renderDefaultConfig({ node: { moniker: `node${i}-${validator.organizationId}` }, api: { listen: `127.0.0.1:${port}` } }));
+    const peers = consortium.validators.flatMap((_, j) => (j === i ? [] : [`${j}@127.0.0.1:${p2pPort(j)}`])).join(',') || '-';
+    writeFileSync(
+      join(home, CONFIG_FILE),
+      renderDefaultConfig({
+        node: { moniker: `node${i}-${validator.organizationId}` },
+        api: { listen: `127.0.0.1:${port}` },
+        network: { listen: `127.0.0.1:${p2pPort(i)}`, peers },
+      }),
+    );
     nodeHomes.push(home);
     apiUrls.push(`http://127.0.0.1:${port}`);
-  });
+  }
   writeFileSync(
     join(options.dir, 'network.json'),
     JSON.stringify({ chainId: consortium.chainId, suite: consortium.suite, nodes: nodeHomes.map((home, i) => ({ home, api: apiUrls[i] })) }, null, 2) + '\n',

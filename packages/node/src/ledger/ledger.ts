@@ -207,7 +207,7 @@ export class Ledger {
     });
     const block: Block = create(BlockSchema, { header, transactions: txs.map((tx) => tx.bytes) });
     const id = blockHash(hash, header);
-    await this.store.commitBlock({ block, hash: id, receipts, transactionIds, prepared });
+    await this.store.commitBlock({ block, hash: id, receipts, receiptBytes, transactionIds, prepared });
     const timings: BlockTimings = {
       decodeMs,
       executeMs: prepareStarted - executeStarted,
