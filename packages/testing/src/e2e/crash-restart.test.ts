@@ -44,7 +44,7 @@ async function freePort(): Promise<number> {
 
 test('payments acknowledged before a SIGKILL survive it, the node resumes, and the audit passes', { timeout: 120_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tongbao-e2e-crash-'));
-  const network = initNetwork({ dir, validators: 1, suite: 'ed25519', apiPortBase: await freePort() });
+  const network = await initNetwork({ dir, validators: 1, suite: 'ed25519', apiPortBase: await freePort() });
   const node = new NodeProcess(network.nodeHomes[0]!, network.apiUrls[0]!);
   try {
     node.start();
