@@ -179,7 +179,7 @@ export class LocalNetwork {
           const result = await sendCommand(this.client(via), {
             account,
             command: payCommand({ paymentId: `p${i}-${sequence++}`, fromWalletId: `w${i}`, toWalletId: `w${(i + 1) % secrets.length}`, amount: 1n }),
-            timeoutMs: 3_000,
+            timeoutMs: 6_000,
           });
           if (result.status === 'committed') {
             acknowledged.set(result.id, result.receipt?.code ?? 0);
