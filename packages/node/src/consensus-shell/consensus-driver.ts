@@ -28,6 +28,9 @@ export interface ConsensusTransport {
 
 export const NO_PEERS: ConsensusTransport = { send: () => {} };
 
+/** Committed blocks that may wait for execution before consensus waits too. */
+const EXECUTION_BACKLOG_BLOCKS_MAX = 8;
+
 /** How long to wait for a peer to answer a batch request before asking another. */
 const BATCH_FETCH_RETRY_MS = 500;
 
@@ -66,6 +69,9 @@ export class ConsensusDriver {
   private idle: Promise<void> = Promise.resolve();
   private resolveIdle: (() => void) | undefined;
   private failure: unknown;
+  /** Committed blocks handed to execution and not yet executed. */
+  private executionBacklog = 0;
+  private executing: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: ConsensusDriverOptions) {
     this.now = options.now ?? Date.now;
@@ -89,6 +95,7 @@ export class ConsensusDriver {
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     await this.idle;
+    await this.executing;
   }
 
   /** The error that stopped the driver, if any: a node must halt rather than go on wrong. */
@@ -194,25 +201,46 @@ export class ConsensusDriver {
     return undefined;
   }
 
-  /** Records the commits durably, then executes them in height order. */
+  /**
+   * Records the commits durably, then hands them to the execution queue and returns, so
+   * consensus orders the next blocks while these execute (in height order, one at a
+   * time). A restart re-executes whatever was recorded but not executed.
+   */
   private async commit(blocks: readonly CommittedBlock[]): Promise<void> {
     await this.options.store.saveCommits(blocks.map(({ block, commitQc }) => ({ block, commitQc })));
-    for (const commit of blocks) {
-      const transactions: VerifiedTransaction[] = [];
-      for (const ref of commit.block.payload) {
-        let batch = this.options.batches.get(ref.digest);
-        if (batch === undefined) {
-          // Blocks learned by catching up may order batches disseminated while this node
-          // was down. A quorum certified the block, so at least one honest validator holds
-          // each of them: ask until one answers.
-          batch = await this.fetchMissingBatch(ref, commit.block.proposer);
-          if (batch === undefined) return; // stopping
+    // Ordered now: never offer these batches to a proposal again.
+    for (const commit of blocks) this.options.payload.remove(commit.block.payload);
+    this.executionBacklog += blocks.length;
+    this.executing = this.executing.then(() => this.executeCommits(blocks));
+    // Back-pressure: consensus may run ahead of execution only by a few blocks.
+    if (this.executionBacklog > EXECUTION_BACKLOG_BLOCKS_MAX) await this.executing;
+  }
+
+  private async executeCommits(blocks: readonly CommittedBlock[]): Promise<void> {
+    try {
+      for (const commit of blocks) {
+        if (this.failure !== undefined) return;
+        const transactions: VerifiedTransaction[] = [];
+        for (const ref of commit.block.payload) {
+          let batch = this.options.batches.get(ref.digest);
+          if (batch === undefined) {
+            // Blocks learned by catching up may order batches disseminated while this node
+            // was down. A quorum certified the block, so at least one honest validator holds
+            // each of them: ask until one answers.
+            batch = await this.fetchMissingBatch(ref, commit.block.proposer);
+            if (batch === undefined) return; // stopping
+          }
+          transactions.push(...batch.transactions);
         }
-        transactions.push(...batch.transactions);
+        await this.options.execute(commit, transactions);
+        this.executionBacklog--;
+        for (const ref of commit.block.payload) this.options.batches.release(ref.digest);
       }
-      await this.options.execute(commit, transactions);
-      this.options.payload.remove(commit.block.payload);
-      for (const ref of commit.block.payload) this.options.batches.release(ref.digest);
+    } catch (error) {
+      // The ledger could not take a committed block: halt rather than go on wrong.
+      this.failure = error;
+      this.stopped = true;
+      this.options.logger.fatal({ err: error }, 'execution halted');
     }
   }
 }
