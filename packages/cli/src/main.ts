@@ -41,7 +41,7 @@ program
   .command('devnet')
   .description('create a network if needed and run all its nodes as child processes; Ctrl-C stops them')
   .option('--dir <dir>', 'network folder', '.tongbao/devnet')
-  .option('--validators <n>', 'number of validators (for a new network)', integer('--validators', 1, 100), 1)
+  .option('--validators <n>', 'number of validators (for a new network)', integer('--validators', 1, 100), 4)
   .addOption(cryptoOption())
   .action(async (o) => process.exit(await devnetCommand(o)));
 
