@@ -27,9 +27,20 @@ if (selected.length === 0) {
   console.error('no test files found; run `npm run build` first');
   process.exit(1);
 }
-const result = spawnSync(
-  process.execPath,
-  ['--test', `--test-concurrency=${Math.max(2, availableParallelism())}`, '--test-timeout=600000', ...selected],
-  { stdio: 'inherit', cwd: root },
-);
-process.exit(result.status ?? 1);
+// End-to-end tests start real node processes and time real faults: they run after the
+// others, one file at a time, so that parallel unit tests do not starve them of CPU.
+const isEndToEnd = (file) => file.includes('/dist/e2e/');
+const phases = [
+  { files: selected.filter((f) => !isEndToEnd(f)), concurrency: Math.max(2, availableParallelism()) },
+  { files: selected.filter(isEndToEnd), concurrency: 1 },
+];
+let status = 0;
+for (const phase of phases) {
+  if (phase.files.length === 0) continue;
+  const result = spawnSync(process.execPath, ['--test', `--test-concurrency=${phase.concurrency}`, '--test-timeout=600000', ...phase.files], {
+    stdio: 'inherit',
+    cwd: root,
+  });
+  if (result.status !== 0) status = result.status ?? 1;
+}
+process.exit(status);

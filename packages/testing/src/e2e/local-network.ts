@@ -57,6 +57,8 @@ async function consecutiveFreePorts(count: number): Promise<number> {
 export class LocalNetwork {
   readonly nodes: NodeProcess[];
   private readonly proxies = new Map<string, TcpFaultProxy>();
+  /** Loads still running, stopped by close() whatever happened in the test. */
+  private readonly loads = new Set<() => Promise<void>>();
 
   private constructor(
     readonly dir: string,
@@ -196,14 +198,13 @@ export class LocalNetwork {
       }
     };
     const running = Promise.all(secrets.map((_, i) => payer(i)));
-    return {
-      acknowledged,
-      committedAt,
-      stop: async () => {
-        stopped = true;
-        await running;
-      },
+    const stop = async (): Promise<void> => {
+      stopped = true;
+      this.loads.delete(stop);
+      await running;
     };
+    this.loads.add(stop);
+    return { acknowledged, committedAt, stop };
   }
 
   async status(index: number): Promise<{ height: bigint; headHash: string }> {
@@ -239,7 +240,10 @@ export class LocalNetwork {
   }
 
   async close(): Promise<void> {
+    const loads = [...this.loads];
+    for (const node of this.nodes) node.resume(); // a paused node would hold its load's requests
     await Promise.all(this.nodes.map((node) => node.stop('SIGKILL')));
+    await Promise.all(loads.map((stop) => stop()));
     await Promise.all([...this.proxies.values()].map((proxy) => proxy.close()));
     rmSync(this.dir, { recursive: true, force: true });
   }
