@@ -19,16 +19,16 @@
  * it was shown). Nothing imported from this file, directly or not, may import a `node:`
  * module or a native addon; the SDK's tests walk the compiled import graph to hold it so.
  *
- * The transaction signing bytes are restated below rather than imported, because
- * ./transaction.ts imports ./crypto/index.ts and with it the native suites. The SDK's
- * tests compare both byte for byte.
+ * The transaction signing bytes come from ./transaction-bytes.ts, which both entries
+ * share (./transaction.ts itself imports the native suites).
  */
 import { create } from '@bufbuild/protobuf';
 import { ed25519 as nobleEd25519 } from '@noble/curves/ed25519.js';
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
-import { concatBytes, equalBytes, utf8ToBytes } from './bytes.js';
-import { decodeCanonical, encode } from './encoding.js';
+import { concatBytes, equalBytes } from './bytes.js';
+import { encode } from './encoding.js';
 import { TransactionError } from './errors.js';
+import { transactionSigningBytes, type UnsignedTransaction } from './transaction-bytes.js';
 import type { KeyPair, Suite, SuiteName } from './crypto/suite.js';
 import {
   SM2_DEFAULT_USER_ID,
@@ -41,13 +41,10 @@ import {
   sm2VerifyPortable,
 } from './crypto/sm2-portable.js';
 import { sm3Portable } from './crypto/sm3-portable.js';
-import { CryptoSuite as CryptoSuiteId } from './gen/tongbao/v1/crypto_pb.js';
 import {
   TransactionBodySchema,
   TransactionSchema,
-  type Command,
   type Transaction,
-  type TransactionBody,
 } from './gen/tongbao/v1/transaction_pb.js';
 
 export * as api from './api/index.js';
@@ -188,45 +185,11 @@ export function publicKeyFromSecretKey(suite: SuiteName, secretKey: Uint8Array):
   return sm2PublicKey(secretKey);
 }
 
-export function suiteNameFromId(id: CryptoSuiteId): SuiteName {
-  switch (id) {
-    case CryptoSuiteId.ED25519:
-      return 'ed25519';
-    case CryptoSuiteId.SM2:
-      return 'sm2';
-    default:
-      throw new TypeError(`unknown crypto suite id ${id}`);
-  }
-}
+export { suiteIdFromName, suiteNameFromId } from './crypto/suite-id.js';
 
-export function suiteIdFromName(name: SuiteName): CryptoSuiteId {
-  return name === 'ed25519' ? CryptoSuiteId.ED25519 : CryptoSuiteId.SM2;
-}
+// ---- transactions: the same bytes as the node's entry, from the shared module ----
 
-// ---- transactions (the same bytes as ./transaction.ts; see the header comment) ----
-
-/** Separates transaction signatures from every other kind of signed message. */
-export const TRANSACTION_DOMAIN_TAG = utf8ToBytes('tongbao/tx/v1\u0000');
-
-/** Hard ceiling on one encoded transaction; chains may configure a lower one. */
-export const TRANSACTION_BYTES_MAX = 64 * 1024;
-
-export const CHAIN_ID_BYTES_MAX = 64;
-
-/** domain tag ‖ u8 length of chain id ‖ chain id ‖ encode(body) */
-export function transactionSigningBytes(chainId: string, body: TransactionBody): Uint8Array {
-  const chain = utf8ToBytes(chainId);
-  if (chain.length === 0 || chain.length > CHAIN_ID_BYTES_MAX) {
-    throw new TypeError(`a chain id is 1..${CHAIN_ID_BYTES_MAX} bytes, got ${chain.length}`);
-  }
-  return concatBytes(TRANSACTION_DOMAIN_TAG, Uint8Array.of(chain.length), chain, encode(TransactionBodySchema, body));
-}
-
-export interface UnsignedTransaction {
-  readonly sender: Uint8Array;
-  readonly nonce: bigint;
-  readonly command: Command;
-}
+export * from './transaction-bytes.js';
 
 /** A signed, encoded transaction and its id, hash(signing bytes). */
 export interface SignedTransaction {
@@ -247,11 +210,6 @@ export function signTransactionPortable(
   const signature = crypto.sign(secretKey, signingBytes);
   const bytes = encode(TransactionSchema, create(TransactionSchema, { chainId, body, signature }));
   return { bytes, id: crypto.hash(signingBytes) };
-}
-
-/** Decodes without checking the signature. Throws DecodeError. */
-export function decodeTransaction(bytes: Uint8Array, maxBytes = TRANSACTION_BYTES_MAX): Transaction {
-  return decodeCanonical(TransactionSchema, bytes, maxBytes);
 }
 
 /** A transaction's id: hash(signing bytes), whatever the signature bytes. */

@@ -1,7 +1,6 @@
 import { create } from '@bufbuild/protobuf';
-import { concatBytes, utf8ToBytes } from './bytes.js';
 import { getSuite, type SuiteName } from './crypto/index.js';
-import { decodeCanonical, encode } from './encoding.js';
+import { encode } from './encoding.js';
 import { TransactionError } from './errors.js';
 import {
   TransactionBodySchema,
@@ -10,23 +9,9 @@ import {
   type Transaction,
   type TransactionBody,
 } from './gen/tongbao/v1/transaction_pb.js';
+import { decodeTransaction, TRANSACTION_BYTES_MAX, transactionSigningBytes, type UnsignedTransaction } from './transaction-bytes.js';
 
-/** Separates transaction signatures from every other kind of signed message. */
-export const TRANSACTION_DOMAIN_TAG = utf8ToBytes('tongbao/tx/v1\u0000');
-
-/** Hard ceiling on one encoded transaction; chains may configure a lower one. */
-export const TRANSACTION_BYTES_MAX = 64 * 1024;
-
-export const CHAIN_ID_BYTES_MAX = 64;
-
-/** domain tag ‖ u8 length of chain id ‖ chain id ‖ encode(body) */
-export function transactionSigningBytes(chainId: string, body: TransactionBody): Uint8Array {
-  const chain = utf8ToBytes(chainId);
-  if (chain.length === 0 || chain.length > CHAIN_ID_BYTES_MAX) {
-    throw new TypeError(`a chain id is 1..${CHAIN_ID_BYTES_MAX} bytes, got ${chain.length}`);
-  }
-  return concatBytes(TRANSACTION_DOMAIN_TAG, Uint8Array.of(chain.length), chain, encode(TransactionBodySchema, body));
-}
+export * from './transaction-bytes.js';
 
 /** A transaction whose encoding, chain and signature have been checked. */
 export interface VerifiedTransaction {
@@ -34,12 +19,6 @@ export interface VerifiedTransaction {
   readonly id: Uint8Array;
   /** The encoded Transaction exactly as received. */
   readonly bytes: Uint8Array;
-  readonly sender: Uint8Array;
-  readonly nonce: bigint;
-  readonly command: Command;
-}
-
-export interface UnsignedTransaction {
   readonly sender: Uint8Array;
   readonly nonce: bigint;
   readonly command: Command;
@@ -59,11 +38,6 @@ export function signTransaction(
   });
   const signature = getSuite(suite).sign(secretKey, transactionSigningBytes(chainId, body));
   return encode(TransactionSchema, create(TransactionSchema, { chainId, body, signature }));
-}
-
-/** Decodes without checking the signature (the caller has, or will). */
-export function decodeTransaction(bytes: Uint8Array, maxBytes = TRANSACTION_BYTES_MAX): Transaction {
-  return decodeCanonical(TransactionSchema, bytes, maxBytes);
 }
 
 /**

@@ -1,4 +1,3 @@
-import { CryptoSuite as CryptoSuiteId } from '../gen/tongbao/v1/crypto_pb.js';
 import { ed25519 } from './ed25519.js';
 import { sm2 } from './sm2.js';
 import type { Suite, SuiteName } from './suite.js';
@@ -26,20 +25,7 @@ export function getSuite(name: SuiteName): Suite {
   return suite;
 }
 
-export function suiteNameFromId(id: CryptoSuiteId): SuiteName {
-  switch (id) {
-    case CryptoSuiteId.ED25519:
-      return 'ed25519';
-    case CryptoSuiteId.SM2:
-      return 'sm2';
-    default:
-      throw new TypeError(`unknown crypto suite id ${id}`);
-  }
-}
-
-export function suiteIdFromName(name: SuiteName): CryptoSuiteId {
-  return name === 'ed25519' ? CryptoSuiteId.ED25519 : CryptoSuiteId.SM2;
-}
+export { suiteIdFromName, suiteNameFromId } from './suite-id.js';
 
 /**
  * The consensus-critical signature check, exactly one implementation per suite. Every
