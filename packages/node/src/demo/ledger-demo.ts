@@ -27,7 +27,7 @@ const HOUR_MS = 3_600_000n;
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tongbao-demo-'));
   const consortium = createDemoConsortium({ seed: 'demo' });
-  const { suite, chainId, centralBank, regulator } = consortium;
+  const { suite, chainId, centralBank } = consortium;
   const [icbc, boc] = consortium.operators as [typeof consortium.operators[0], typeof consortium.operators[0]];
   const kv = await LevelKeyValueStore.open(join(dataDir, 'ledger'));
   const ledger = await Ledger.open(kv, consortium.genesis);
@@ -43,7 +43,6 @@ async function main(): Promise<void> {
     carol: signer(ledger.suite.generateKeyPair(ledger.suite.hash(utf8ToBytes('demo/carol')))),
     teaHouse: signer(ledger.suite.generateKeyPair(ledger.suite.hash(utf8ToBytes('demo/tea-house')))),
   };
-  void regulator;
 
   console.log(`Tongbao ledger-core demo — chain "${chainId}", crypto suite ${suite}, LevelDB at ${dataDir}\n`);
 

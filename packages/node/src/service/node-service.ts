@@ -41,10 +41,6 @@ function headerToJson(header: BlockHeader): Record<string, unknown> {
   return json(toJson(BlockHeaderSchema, header));
 }
 
-function notFound(what: string): TongbaoError {
-  return new TongbaoError('NOT_FOUND', `${what} does not exist on this chain`);
-}
-
 /**
  * The node as the API sees it: reads answer from committed state with Merkle proofs
  * against the head header; writes go through admission (verification on the worker

@@ -1,4 +1,4 @@
-import { ReceiptSchema, api, bytesToHex, decodeTransaction, getPortableSuite, transactionId, type Receipt, type Transaction } from '@tongbao/protocol/portable';
+import { ReceiptSchema, api, bytesToHex, decodeTransaction, transactionId, type Receipt, type Transaction } from '@tongbao/protocol/portable';
 import type { Client } from '../clients/createClient.js';
 import { InvalidResponseError, type InvalidParameterError, type TongbaoApiError, type TongbaoTransportError } from '../errors.js';
 import { base64ToBytes } from '../utils/base64.js';

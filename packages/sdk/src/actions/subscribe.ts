@@ -52,7 +52,6 @@ export type SubscribeErrorType = InvalidParameterError | SubscriptionError | Ton
 
 /** Most topics one subscription carries. */
 export const SUBSCRIPTION_TOPIC_COUNT_MAX = 64;
-const OPEN = 1;
 const decoder = new TextDecoder();
 
 function checkTopic(topic: SubscriptionTopic): api.SubscribeMessage {
