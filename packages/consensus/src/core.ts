@@ -506,11 +506,15 @@ class Core implements Consensus {
   // ───────────── certificates ─────────────
 
   #qcKey(qc: QuorumCert): string {
-    // Everything signed: a forged copy differing in any signed field gets its own verdict.
-    return bytesToHex(encode(VoteDataSchema, qc.data!));
+    // The whole certificate, signers and signatures included: a copy with the same vote
+    // data but forged or missing signatures must get its own verdict. (Keyed by the vote
+    // data alone, an under-signed copy rode on an earlier valid one, was embedded in
+    // blocks and stored, and a node catching up later rightly refused it: found by the
+    // simulator, seed 100070 with votes broadcast.)
+    return bytesToHex(encode(QuorumCertSchema, qc));
   }
 
-  /** Verifies a QC once; later copies with the same (round, block) reuse the verdict. */
+  /** Verifies a QC once; later identical copies reuse the verdict. */
   #acceptQc(qc: QuorumCert, from: number): boolean {
     void from;
     if (qc.data === undefined) return false;
