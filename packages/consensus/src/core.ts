@@ -7,7 +7,8 @@
  * - The leader proposes a block extending its highest QC (carried in the block: the QC of
  *   the parent rides in the child, so certification is pipelined), plus the TC of r-1 if
  *   it entered r by timeout. Every validator votes (through the safety rules) and sends
- *   its vote to the leader of r+1, which forms the QC from 2f+1 votes and proposes next.
+ *   its vote to every validator; the leader of r+1 forms the QC from 2f+1 votes and
+ *   proposes next, and the others form it too, so it survives that leader's crash.
  * - Commit: a QC for block B' whose parent B has round(B') = round(B) + 1 commits B and
  *   its uncommitted ancestors. Never a fork, never a reorg: committed is final.
  * - Timeouts: a round that lasts too long is given up with a signed timeout carrying the
@@ -389,7 +390,11 @@ class Core implements Consensus {
     if (isNew) this.#tree.set(key, entry);
     // Persist the block and the vote's safety state before the vote leaves.
     if (isNew || outcome.changed) this.#emit({ kind: 'persist', ...(outcome.changed ? { safety: outcome.state } : {}), ...(isNew ? { blocks: [block] } : {}) });
-    this.#sendTo(leaderOf(block.round + 1n, this.#n), create(ConsensusMessageSchema, { kind: { case: 'vote', value: outcome.value } }));
+    // Every validator gets the vote, not only the next leader: if that leader is down,
+    // the others still form the QC and carry it in their timeouts, so the block certified
+    // in the round before a crashed leader's is not lost (one failed round per rotation
+    // instead of two).
+    this.#broadcast(create(ConsensusMessageSchema, { kind: { case: 'vote', value: outcome.value } }));
   }
 
   #payloadIsValid(block: ConsensusBlock, parent: TreeBlock): boolean {
@@ -445,7 +450,7 @@ class Core implements Consensus {
       if (from !== this.#self) this.#sendRoundSync(from);
       return;
     }
-    if (data.round < this.#round - 1n || !this.#isLeader(data.round + 1n)) return;
+    if (data.round < this.#round - 1n) return;
     let byData = this.#votes.get(data.round);
     if (byData === undefined) this.#votes.set(data.round, (byData = new Map()));
     const dataKey = bytesToHex(encode(VoteDataSchema, data));
