@@ -30,16 +30,7 @@ import { encode } from './encoding.js';
 import { TransactionError } from './errors.js';
 import { transactionSigningBytes, type UnsignedTransaction } from './transaction-bytes.js';
 import type { KeyPair, Suite, SuiteName } from './crypto/suite.js';
-import {
-  SM2_DEFAULT_USER_ID,
-  SM2_PUBLIC_KEY_BYTES,
-  SM2_SECRET_KEY_BYTES,
-  SM2_SIGNATURE_BYTES,
-  sm2PublicKey,
-  sm2SecretKey,
-  sm2Sign,
-  sm2VerifyPortable,
-} from './crypto/sm2-portable.js';
+import { createSm2Suite, sm2PublicKey, sm2VerifyPortable } from './crypto/sm2-portable.js';
 import { sm3Portable } from './crypto/sm3-portable.js';
 import {
   TransactionBodySchema,
@@ -141,29 +132,7 @@ export const ed25519Portable: Suite = {
 };
 
 /** SM2 signatures and SM3 hashes in pure JavaScript (GB/T 32918.2, default user id). */
-export const sm2Portable: Suite = {
-  name: 'sm2',
-  publicKeyBytes: SM2_PUBLIC_KEY_BYTES,
-  signatureBytes: SM2_SIGNATURE_BYTES,
-  hashBytes: 32,
-  hash: sm3Portable,
-  generateKeyPair(seed?: Uint8Array): KeyPair {
-    const secretKey = sm2SecretKey(seed);
-    return { publicKey: sm2PublicKey(secretKey), secretKey };
-  },
-  sign(secretKey: Uint8Array, message: Uint8Array): Uint8Array {
-    if (secretKey.length !== SM2_SECRET_KEY_BYTES) {
-      throw new TypeError(`an SM2 secret key is ${SM2_SECRET_KEY_BYTES} bytes, got ${secretKey.length}`);
-    }
-    return sm2Sign(secretKey, message, { hash: sm3Portable, userId: SM2_DEFAULT_USER_ID });
-  },
-  verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
-    if (!(publicKey instanceof Uint8Array) || !(message instanceof Uint8Array) || !(signature instanceof Uint8Array)) {
-      return false;
-    }
-    return sm2VerifyPortable(publicKey, message, signature);
-  },
-};
+export const sm2Portable: Suite = createSm2Suite(sm3Portable, sm2VerifyPortable);
 
 const PORTABLE_SUITES: Readonly<Record<SuiteName, Suite>> = { ed25519: ed25519Portable, sm2: sm2Portable };
 

@@ -12,6 +12,7 @@
 import { weierstrass, type WeierstrassPoint } from '@noble/curves/abstract/weierstrass.js';
 import { sm3Portable } from './sm3-portable.js';
 import { concatBytes, utf8ToBytes } from '../bytes.js';
+import type { KeyPair, Suite } from './suite.js';
 
 export const SM2_PUBLIC_KEY_BYTES = 65;
 export const SM2_SIGNATURE_BYTES = 64;
@@ -217,4 +218,38 @@ export function sm2VerifyPortable(
 ): boolean {
   const key = sm2PrepareKey(publicKey, userId, sm3Portable, false);
   return key !== null && sm2VerifyPrepared(key, message, signature);
+}
+
+/**
+ * The SM2 suite over a given SM3 and a given verifier: key generation, signing and the
+ * argument checks are the same everywhere; the node verifies through OpenSSL (./sm2.ts),
+ * a browser with the pure-JavaScript verifier (../portable.ts).
+ */
+export function createSm2Suite(
+  hash: (data: Uint8Array) => Uint8Array,
+  verifyWellFormed: (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean,
+): Suite {
+  return {
+    name: 'sm2',
+    publicKeyBytes: SM2_PUBLIC_KEY_BYTES,
+    signatureBytes: SM2_SIGNATURE_BYTES,
+    hashBytes: 32,
+    hash,
+    generateKeyPair(seed?: Uint8Array): KeyPair {
+      const secretKey = sm2SecretKey(seed);
+      return { publicKey: sm2PublicKey(secretKey), secretKey };
+    },
+    sign(secretKey: Uint8Array, message: Uint8Array): Uint8Array {
+      if (secretKey.length !== SM2_SECRET_KEY_BYTES) {
+        throw new TypeError(`an SM2 secret key is ${SM2_SECRET_KEY_BYTES} bytes, got ${secretKey.length}`);
+      }
+      return sm2Sign(secretKey, message, { hash, userId: SM2_DEFAULT_USER_ID });
+    },
+    verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+      if (!(publicKey instanceof Uint8Array) || !(message instanceof Uint8Array) || !(signature instanceof Uint8Array)) {
+        return false;
+      }
+      return verifyWellFormed(publicKey, message, signature);
+    },
+  };
 }

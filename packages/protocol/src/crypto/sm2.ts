@@ -9,16 +9,8 @@ import sm2Native from '@tongbao/sm2-native';
 import type { PublicKeyHandle } from '@tongbao/sm2-native';
 import { bytesToHex } from '../bytes.js';
 import { TongbaoError } from '../errors.js';
-import type { KeyPair, Suite } from './suite.js';
-import {
-  SM2_DEFAULT_USER_ID,
-  SM2_PUBLIC_KEY_BYTES,
-  SM2_SECRET_KEY_BYTES,
-  SM2_SIGNATURE_BYTES,
-  sm2PublicKey,
-  sm2SecretKey,
-  sm2Sign,
-} from './sm2-portable.js';
+import type { Suite } from './suite.js';
+import { createSm2Suite, SM2_PUBLIC_KEY_BYTES, SM2_SIGNATURE_BYTES } from './sm2-portable.js';
 
 /** node:crypto's one-shot `hash` (Node ≥ 20.12), when present: no Hash object per call. */
 const oneShotHash = (nodeCrypto as { hash?: (algorithm: string, data: Uint8Array, encoding: 'buffer') => Buffer }).hash;
@@ -84,28 +76,8 @@ export function sm2VerifyWithUserId(
   return handle !== null && binding().verify(handle, message, signature);
 }
 
-export const sm2: Suite = {
-  name: 'sm2',
-  publicKeyBytes: SM2_PUBLIC_KEY_BYTES,
-  signatureBytes: SM2_SIGNATURE_BYTES,
-  hashBytes: 32,
-  hash: sm3,
-  generateKeyPair(seed?: Uint8Array): KeyPair {
-    const secretKey = sm2SecretKey(seed);
-    return { publicKey: sm2PublicKey(secretKey), secretKey };
-  },
-  sign(secretKey: Uint8Array, message: Uint8Array): Uint8Array {
-    if (secretKey.length !== SM2_SECRET_KEY_BYTES) {
-      throw new TypeError(`an SM2 secret key is ${SM2_SECRET_KEY_BYTES} bytes, got ${secretKey.length}`);
-    }
-    return sm2Sign(secretKey, message, { hash: sm3, userId: SM2_DEFAULT_USER_ID });
-  },
-  verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
-    if (!(publicKey instanceof Uint8Array) || !(message instanceof Uint8Array) || !(signature instanceof Uint8Array)) {
-      return false;
-    }
-    if (publicKey.length !== SM2_PUBLIC_KEY_BYTES || signature.length !== SM2_SIGNATURE_BYTES) return false;
-    const handle = publicKeyHandle(publicKey);
-    return handle !== null && binding().verify(handle, message, signature);
-  },
-};
+export const sm2: Suite = createSm2Suite(sm3, (publicKey, message, signature) => {
+  if (publicKey.length !== SM2_PUBLIC_KEY_BYTES || signature.length !== SM2_SIGNATURE_BYTES) return false;
+  const handle = publicKeyHandle(publicKey);
+  return handle !== null && binding().verify(handle, message, signature);
+});
