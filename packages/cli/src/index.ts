@@ -1,2 +1,2 @@
 export { ProgressBar } from './progress.js';
-export { NodeProcess, nodeProcesses, readNetworkFile, type NetworkFile } from './network-process.js';
+export { freePortRange, NodeProcess, nodeProcesses, readNetworkFile, type NetworkFile } from './network-process.js';

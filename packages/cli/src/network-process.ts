@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { SuiteName } from '@tongbao/protocol';
+import { TongbaoError, type SuiteName } from '@tongbao/protocol';
 
 export interface NetworkFile {
   readonly chainId: string;
@@ -87,4 +88,23 @@ export class NodeProcess {
 
 export function nodeProcesses(network: NetworkFile): NodeProcess[] {
   return network.nodes.map(({ home, api }) => new NodeProcess(home, api));
+}
+
+/**
+ * The first of `count` consecutive TCP ports free on 127.0.0.1 right now (for networks
+ * started by benchmarks and tests; another process may still take one before use).
+ */
+export async function freePortRange(count: number): Promise<number> {
+  const listens = (port: number): Promise<boolean> =>
+    new Promise((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    const free = await Promise.all(Array.from({ length: count }, (_, i) => listens(base + i)));
+    if (free.every(Boolean)) return base;
+  }
+  throw new TongbaoError('NO_FREE_PORTS', `found no ${count} consecutive free ports on 127.0.0.1 in 50 tries`);
 }

@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initNetwork } from '@tongbao/node';
 import { getSuite, type SuiteName } from '@tongbao/protocol';
-import { nodeProcesses } from '../network-process.js';
+import { freePortRange, nodeProcesses } from '../network-process.js';
 import type { DriveResult } from './bench-drive.js';
 
 export interface BenchOptions {
@@ -37,21 +36,6 @@ function measureVerifyRate(suiteName: SuiteName): number {
   return Math.round((count / (performance.now() - started)) * 1000);
 }
 
-async function freePortBase(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
-    const ok = await Promise.all(
-      Array.from({ length: count }, (_, i) => new Promise<boolean>((resolve) => {
-        const server = createServer();
-        server.once('error', () => resolve(false));
-        server.listen(base + i, '127.0.0.1', () => server.close(() => resolve(true)));
-      })),
-    );
-    if (ok.every(Boolean)) return base;
-  }
-  throw new Error('found no free range of ports on 127.0.0.1');
-}
-
 /**
  * `tongbao bench`: starts a network of real node processes, drives it from a separate
  * process with pre-signed payments, and prints committed payments per second, latency
@@ -60,7 +44,7 @@ async function freePortBase(count: number): Promise<number> {
  */
 export async function benchCommand(options: BenchOptions): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'tongbao-bench-'));
-  const network = await initNetwork({ dir, validators: options.validators, suite: options.crypto, apiPortBase: await freePortBase(options.validators), p2pPortBase: await freePortBase(options.validators) });
+  const network = await initNetwork({ dir, validators: options.validators, suite: options.crypto, apiPortBase: await freePortRange(options.validators), p2pPortBase: await freePortRange(options.validators) });
   const nodes = nodeProcesses({ chainId: network.consortium.chainId, suite: network.consortium.suite, nodes: network.nodeHomes.map((home, i) => ({ home, api: network.apiUrls[i]! })) });
   try {
     process.stderr.write(`[bench] measuring ${options.crypto} verifications per second on one core…\n`);

@@ -7,12 +7,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initNetwork } from '@tongbao/node';
-import { NodeProcess } from '@tongbao/cli';
+import { freePortRange, NodeProcess } from '@tongbao/cli';
 import {
   approveIssuanceCommand,
   createClient,
@@ -33,19 +32,9 @@ const CLI = fileURLToPath(new URL('../../../cli/dist/main.js', import.meta.url))
 const WALLETS = 6;
 const LOAD_BEFORE_KILL_MS = 1_500;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 test('payments acknowledged before a SIGKILL survive it, the node resumes, and the audit passes', { timeout: 120_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tongbao-e2e-crash-'));
-  const network = await initNetwork({ dir, validators: 1, suite: 'ed25519', apiPortBase: await freePort() });
+  const network = await initNetwork({ dir, validators: 1, suite: 'ed25519', apiPortBase: await freePortRange(1) });
   const node = new NodeProcess(network.nodeHomes[0]!, network.apiUrls[0]!);
   try {
     node.start();

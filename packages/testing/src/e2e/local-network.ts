@@ -1,11 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initNetwork, type InitializedNetwork } from '@tongbao/node';
-import { NodeProcess } from '@tongbao/cli';
+import { freePortRange, NodeProcess } from '@tongbao/cli';
 import {
   approveIssuanceCommand,
   createClient,
@@ -23,31 +22,6 @@ import {
 import { TcpFaultProxy } from './tcp-fault-proxy.js';
 
 const CLI = fileURLToPath(new URL('../../../cli/dist/main.js', import.meta.url));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function consecutiveFreePorts(count: number): Promise<number> {
-  for (;;) {
-    const base = await freePort();
-    if (base + count > 65_000) continue;
-    const ports = await Promise.all(
-      Array.from({ length: count }, (_, i) => new Promise<boolean>((resolve) => {
-        const server = createServer();
-        server.once('error', () => resolve(false));
-        server.listen(base + i, '127.0.0.1', () => server.close(() => resolve(true)));
-      })),
-    );
-    if (ports.every(Boolean)) return base;
-  }
-}
 
 /**
  * A network of real node processes on this machine for end-to-end tests, checked only
@@ -73,8 +47,8 @@ export class LocalNetwork {
       dir,
       validators,
       suite: 'ed25519',
-      apiPortBase: await consecutiveFreePorts(validators),
-      p2pPortBase: await consecutiveFreePorts(validators),
+      apiPortBase: await freePortRange(validators),
+      p2pPortBase: await freePortRange(validators),
     });
     const network = new LocalNetwork(dir, init);
     if (options.proxies === true) await network.insertProxies();
