@@ -38,6 +38,13 @@ const consortium = createDemoConsortium({ seed: 'bench', suite: args.suite });
 const { chainId, suite: suiteName } = consortium;
 const dataDir = args.memory ? undefined : mkdtempSync(join(tmpdir(), 'tongbao-bench-'));
 const kv = dataDir === undefined ? new MemoryKeyValueStore() : await LevelKeyValueStore.open(join(dataDir, 'ledger'));
+// Counts the bytes each block writes (keys and values), to report write volume per payment.
+let bytesWritten = 0;
+const write = kv.write.bind(kv);
+kv.write = (operations) => {
+  for (const op of operations) bytesWritten += op.key.length + (op.type === 'put' ? op.value.length : 0);
+  return write(operations);
+};
 const ledger = await Ledger.open(kv, consortium.genesis);
 const proposer = consortium.centralBank.keys.publicKey;
 let time = consortium.genesis.genesisTimeMs;
@@ -94,9 +101,10 @@ const rows = [];
 for (let start = 0; start < paymentCount; start += blockSize) {
   const txs = payments.slice(start, start + blockSize);
   const began = performance.now();
+  const writtenBefore = bytesWritten;
   const block = await commit(txs, false);
   const elapsedMs = performance.now() - began;
-  rows.push({ count: txs.length, elapsedMs, ...block.timings });
+  rows.push({ count: txs.length, elapsedMs, bytes: bytesWritten - writtenBefore, ...block.timings });
   progress(`block ${block.header.height}: ${txs.length} payments in ${elapsedMs.toFixed(0)} ms (${Math.round((txs.length / elapsedMs) * 1000)}/s)`);
 }
 process.stderr.write('\n');
@@ -120,6 +128,7 @@ const result = {
     commit: +median(rows.map((r) => r.commitMs)).toFixed(1),
     total: +median(rows.map((r) => r.elapsedMs)).toFixed(1),
   },
+  bytesWrittenPerPayment: Math.round(median(rows.map((r) => r.bytes / r.count))),
   conservation: audit.ok ? 'holds' : audit.violation.code,
 };
 if (args.json) console.log(JSON.stringify(result, null, 2));
@@ -128,6 +137,7 @@ else {
   console.log(`  payments executed and committed per second   median ${result.paymentsPerSecondMedian}   overall ${result.paymentsPerSecondOverall}`);
   const t = result.perBlockMsMedian;
   console.log(`  per block (median ms)   decode ${t.decode}   execute ${t.execute}   state root ${t.prepareState}   commit ${t.commit}   total ${t.total}`);
+  console.log(`  bytes written per payment (median block)   ${result.bytesWrittenPerPayment}`);
   console.log(`  conservation of money after the run: ${result.conservation}`);
 }
 await kv.close();

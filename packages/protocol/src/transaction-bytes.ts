@@ -24,11 +24,44 @@ export interface UnsignedTransaction {
 
 /** domain tag ‖ u8 length of chain id ‖ chain id ‖ encode(body) */
 export function transactionSigningBytes(chainId: string, body: TransactionBody): Uint8Array {
+  return signingBytesOf(chainId, encode(TransactionBodySchema, body));
+}
+
+function signingBytesOf(chainId: string, bodyBytes: Uint8Array): Uint8Array {
   const chain = utf8ToBytes(chainId);
   if (chain.length === 0 || chain.length > CHAIN_ID_BYTES_MAX) {
     throw new TypeError(`a chain id is 1..${CHAIN_ID_BYTES_MAX} bytes, got ${chain.length}`);
   }
-  return concatBytes(TRANSACTION_DOMAIN_TAG, Uint8Array.of(chain.length), chain, encode(TransactionBodySchema, body));
+  return concatBytes(TRANSACTION_DOMAIN_TAG, Uint8Array.of(chain.length), chain, bodyBytes);
+}
+
+/** Field 2 (body) of a Transaction, wire type 2 (length-delimited). */
+const BODY_FIELD_TAG = (2 << 3) | 2;
+
+/**
+ * The signing bytes of a transaction from its CANONICAL encoding, without encoding the
+ * body again: in canonical bytes the body field holds exactly encode(body), so it is
+ * sliced out. Only for bytes already decoded and found canonical (or stored after such a
+ * check); on anything else the result is meaningless.
+ */
+export function transactionSigningBytesFromCanonical(chainId: string, canonical: Uint8Array): Uint8Array {
+  let offset = 0;
+  const readVarint = (): number => {
+    let value = 0;
+    for (let shift = 0; ; shift += 7) {
+      const byte = canonical[offset++]!;
+      value += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) return value;
+    }
+  };
+  while (offset < canonical.length) {
+    const tag = readVarint();
+    const length = readVarint();
+    if (tag === BODY_FIELD_TAG) return signingBytesOf(chainId, canonical.subarray(offset, offset + length));
+    offset += length; // chain_id and signature are length-delimited too
+  }
+  // A canonical transaction with an empty body omits the field.
+  return signingBytesOf(chainId, new Uint8Array(0));
 }
 
 /** Decodes without checking the signature (the caller has, or will). Throws DecodeError. */

@@ -4,11 +4,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { create, toBinary } from '@bufbuild/protobuf';
-import { CommandSchema, TransactionSchema } from './gen/tongbao/v1/transaction_pb.js';
+import fc from 'fast-check';
+import { CommandSchema, TransactionBodySchema, TransactionSchema } from './gen/tongbao/v1/transaction_pb.js';
 import { getSuite } from './crypto/index.js';
-import { signTransaction, verifyTransaction, decodeTransaction } from './transaction.js';
+import {
+  decodeTransaction,
+  decodeVerifiedTransaction,
+  signTransaction,
+  transactionSigningBytes,
+  transactionSigningBytesFromCanonical,
+  verifyTransaction,
+} from './transaction.js';
 import { TongbaoError } from './errors.js';
-import { bytesToHex, concatBytes } from './bytes.js';
+import { bytesToHex, concatBytes, utf8ToBytes } from './bytes.js';
 
 const suite = getSuite('ed25519');
 const keys = suite.generateKeyPair(new Uint8Array(32).fill(7));
@@ -70,4 +78,33 @@ test('trailing bytes and garbage are rejected with decode codes', () => {
   assert.equal(codeOf(() => verifyTransaction('ed25519', 'tongbao-test', concatBytes(bytes, Uint8Array.of(0x78, 0x00)))), 'NON_CANONICAL_ENCODING');
   assert.equal(codeOf(() => verifyTransaction('ed25519', 'tongbao-test', Uint8Array.of(0xff, 0xff, 0xff))), 'MALFORMED_ENCODING');
   assert.equal(codeOf(() => verifyTransaction('ed25519', 'tongbao-test', new Uint8Array(70_000))), 'OVERSIZED');
+});
+
+// The signing bytes sliced out of canonical transaction bytes must equal the signing
+// bytes built by encoding the body, for any body: any sender, nonce (including 0, which
+// canonical encoding omits, and values needing long varints), chain id and command
+// payload size (lengths that need one- and two-byte length prefixes).
+test('signing bytes sliced from canonical bytes equal those of the encoded body', () => {
+  fc.assert(
+    fc.property(
+      fc.uint8Array({ minLength: 32, maxLength: 32 }),
+      fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
+      fc.string({ minLength: 1, maxLength: 40 }).filter((s) => utf8ToBytes(s).length <= 64),
+      fc.string({ maxLength: 300 }),
+      fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
+      (sender, nonce, chainId, walletId, amount) => {
+        const body = create(TransactionBodySchema, { sender, nonce, command: create(CommandSchema, { kind: { case: 'distribute', value: { walletId, amount } } }) });
+        const bytes = toBinary(TransactionSchema, create(TransactionSchema, { chainId, body, signature: new Uint8Array(64).fill(1) }));
+        assert.deepEqual(transactionSigningBytesFromCanonical(chainId, bytes), transactionSigningBytes(chainId, body));
+      },
+    ),
+    { numRuns: 500 },
+  );
+});
+
+test('decodeVerifiedTransaction gives the id verifyTransaction gives', () => {
+  for (const nonce of [0n, 1n, 300n, 2n ** 63n]) {
+    const bytes = sign('tongbao-test', nonce);
+    assert.deepEqual(decodeVerifiedTransaction('ed25519', 'tongbao-test', bytes), verifyTransaction('ed25519', 'tongbao-test', bytes));
+  }
 });

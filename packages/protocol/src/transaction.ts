@@ -9,7 +9,14 @@ import {
   type Transaction,
   type TransactionBody,
 } from './gen/tongbao/v1/transaction_pb.js';
-import { decodeTransaction, TRANSACTION_BYTES_MAX, transactionSigningBytes, type UnsignedTransaction } from './transaction-bytes.js';
+import {
+  decodeTransaction,
+  TRANSACTION_BYTES_MAX,
+  transactionSigningBytes,
+  transactionSigningBytesFromCanonical,
+  type UnsignedTransaction,
+} from './transaction-bytes.js';
+import { fromBinary } from '@bufbuild/protobuf';
 
 export * from './transaction-bytes.js';
 
@@ -52,7 +59,8 @@ export function verifyTransaction(
 ): VerifiedTransaction {
   const tx = decodeTransaction(bytes, maxBytes);
   const body = checkTransactionShape(suite, chainId, tx);
-  const signingBytes = transactionSigningBytes(chainId, body);
+  // decodeTransaction found the bytes canonical, so the body's encoding is a slice of them.
+  const signingBytes = transactionSigningBytesFromCanonical(chainId, bytes);
   const crypto = getSuite(suite);
   if (!crypto.verify(body.sender, signingBytes, tx.signature)) {
     throw new TransactionError('BAD_SIGNATURE', 'the signature does not verify for this sender, chain and body; sign the exact body with the sender key');
@@ -65,9 +73,10 @@ export function verifyTransaction(
  * once already (by the mempool, or in a block whose signatures were checked on entry).
  */
 export function decodeVerifiedTransaction(suite: SuiteName, chainId: string, bytes: Uint8Array): VerifiedTransaction {
-  const tx = decodeTransaction(bytes, Number.MAX_SAFE_INTEGER);
+  // Verified once already, so known canonical: decoding need not re-encode to check it.
+  const tx = fromBinary(TransactionSchema, bytes, { readUnknownFields: false });
   const body = checkTransactionShape(suite, chainId, tx);
-  const id = getSuite(suite).hash(transactionSigningBytes(chainId, body));
+  const id = getSuite(suite).hash(transactionSigningBytesFromCanonical(chainId, bytes));
   return { id, bytes, sender: body.sender, nonce: body.nonce, command: body.command! };
 }
 

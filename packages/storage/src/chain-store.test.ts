@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { AssertionError, bytesToHex, equalBytes, sparseMerkleRoot, verifyStateProof, type StateEntry } from '@tongbao/protocol';
 import { ChainStore, type BlockCommit } from './chain-store.js';
 import { StorageError } from './errors.js';
-import { HEAD_KEY, headerKey, PAGE_DEPTH_BITS, pageKey } from './keys.js';
+import { HEAD_KEY, headerKey, PAGE_DEPTH_BITS, pageKey, valueKey } from './keys.js';
+import { FaultyKeyValueStore } from './testing/faulty-kv.js';
 import type { KeyValueStore } from './kv.js';
 import { LevelKeyValueStore } from './level-kv.js';
 import { MemoryKeyValueStore } from './memory-kv.js';
@@ -184,5 +185,42 @@ test('opening refuses an inconsistent store with CORRUPT_STORE', async () => {
     assert.ok(equalBytes(store.stateRoot(), store.head()!.header.stateRoot));
     const ok = await ChainStore.open(kv.reopen(), { hash: sha256, verify: 'full' });
     assert.equal((await ok.verifyFull()).blocks, 3);
+  }
+});
+
+// The value cache is an optimisation only: under every bound (off, tiny, default), after
+// every block, each key of the key space reads exactly what the key-value store holds;
+// and a write that failed leaves the cache serving the values committed before it.
+test('the state value cache never changes what is read, whatever its bound', async () => {
+  for (const valueCacheEntriesMax of [0, 2, 16, undefined]) {
+    const inner = new MemoryKeyValueStore();
+    const faulty = new FaultyKeyValueStore(inner);
+    const store = await ChainStore.open(faulty, valueCacheEntriesMax === undefined ? { hash: sha256 } : { hash: sha256, valueCacheEntriesMax });
+    await ensureGenesis(store, KEY_SPACE / 2);
+    const random = seededRandom(11);
+    const readAll = () => Array.from({ length: KEY_SPACE }, (_, n) => store.state.get(stateKey(n)));
+    const rawAll = () => Array.from({ length: KEY_SPACE }, (_, n) => inner.get(valueKey(stateKey(n))));
+    for (let h = 1; h <= 8; h++) {
+      readAll(); // warm the cache with the values before the block
+      await store.commitBlock(nextBlock(store, sha256, randomChanges(random, 60, KEY_SPACE), 2));
+      assert.deepEqual(readAll(), rawAll(), `bound ${valueCacheEntriesMax}: block ${h}`);
+    }
+    const before = readAll();
+    faulty.arm({ tornWriteOperations: 0 });
+    await assert.rejects(store.commitBlock(nextBlock(store, sha256, randomChanges(random, 60, KEY_SPACE), 2)));
+    faulty.arm({});
+    // The torn write applied nothing; the cache must not pretend otherwise.
+    assert.deepEqual(rawAll(), before);
+    // The crashed store throws on what it must read; what the cache answers is the old value.
+    for (let n = 0; n < KEY_SPACE; n++) {
+      let value: Uint8Array | undefined | 'threw';
+      try {
+        value = store.state.get(stateKey(n));
+      } catch (error) {
+        assert.ok(error instanceof StorageError && error.code === 'IO_ERROR');
+        value = 'threw';
+      }
+      if (value !== 'threw') assert.deepEqual(value, before[n], `bound ${valueCacheEntriesMax}: key ${n} after the failed write`);
+    }
   }
 });

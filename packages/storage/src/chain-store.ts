@@ -43,6 +43,7 @@ import {
 } from './keys.js';
 import type { KeyValueStore, KvOperation } from './kv.js';
 import { StateTree, type PreparedState } from './state-tree.js';
+import { bytesKey, GenerationCache } from './generation-cache.js';
 
 /** Ceiling on one stored header or receipt record when decoding it back (bytes). */
 export const STORED_RECORD_BYTES_MAX = 1024 * 1024;
@@ -63,7 +64,16 @@ export interface ChainStoreOptions {
    * the cache. Results never depend on it, only speed.
    */
   readonly nodeCacheEntriesMax?: number;
+  /**
+   * Bound on committed state values kept in memory, absent keys included (default
+   * VALUE_CACHE_ENTRIES_MAX_DEFAULT); below 2 disables the cache. Execution reads the
+   * same few accounts block after block, and each miss is a LevelDB lookup.
+   */
+  readonly valueCacheEntriesMax?: number;
 }
+
+/** Default bound on cached state values (a few hundred bytes each). */
+export const VALUE_CACHE_ENTRIES_MAX_DEFAULT = 1 << 17;
 
 export interface ChainHead {
   readonly height: bigint;
@@ -139,18 +149,42 @@ export class ChainStore {
   /** Committed state values, one read each. */
   readonly state: StateReader;
 
-  private constructor(kv: KeyValueStore, hash: HashFunction, options: { nodeCacheEntriesMax?: number }) {
+  /** Committed values by state key; null records a key known to be absent. */
+  private readonly values: GenerationCache<Uint8Array | null>;
+
+  private constructor(kv: KeyValueStore, hash: HashFunction, options: { nodeCacheEntriesMax?: number; valueCacheEntriesMax?: number }) {
     this.kv = kv;
     this.hash = hash;
-    this.tree = new StateTree(kv, hash, options);
-    this.state = { get: (key) => kv.get(valueKey(key)) };
+    this.tree = new StateTree(kv, hash, options.nodeCacheEntriesMax === undefined ? {} : { nodeCacheEntriesMax: options.nodeCacheEntriesMax });
+    const valueEntriesMax = options.valueCacheEntriesMax ?? VALUE_CACHE_ENTRIES_MAX_DEFAULT;
+    assert(Number.isSafeInteger(valueEntriesMax) && valueEntriesMax >= 0, 'valueCacheEntriesMax is a whole number');
+    this.values = new GenerationCache(valueEntriesMax);
+    // Values handed out are shared with the cache: readers must not modify them.
+    this.state = { get: (key) => this.readValue(key) };
+  }
+
+  private readValue(key: Uint8Array): Uint8Array | undefined {
+    const cacheKey = bytesKey(key);
+    const cached = this.values.get(cacheKey);
+    if (cached !== undefined) return cached ?? undefined;
+    const value = this.kv.get(valueKey(key));
+    this.values.set(cacheKey, value ?? null);
+    return value;
+  }
+
+  /** After a durable write: the cache follows the committed values. */
+  private cacheValues(prepared: PreparedState): void {
+    for (const { key, value } of prepared.changes ?? []) this.values.set(bytesKey(key), value ?? null);
   }
 
   /** Opens the chain on `kv` (empty for a new node) and verifies it; CORRUPT_STORE if it does not hold together. */
   static async open(kv: KeyValueStore, options: ChainStoreOptions): Promise<ChainStore> {
     let store: ChainStore;
     try {
-      store = new ChainStore(kv, options.hash, options.nodeCacheEntriesMax === undefined ? {} : { nodeCacheEntriesMax: options.nodeCacheEntriesMax });
+      store = new ChainStore(kv, options.hash, {
+        ...(options.nodeCacheEntriesMax === undefined ? {} : { nodeCacheEntriesMax: options.nodeCacheEntriesMax }),
+        ...(options.valueCacheEntriesMax === undefined ? {} : { valueCacheEntriesMax: options.valueCacheEntriesMax }),
+      });
       store.load();
     } catch (error) {
       if (error instanceof TongbaoError || error instanceof AssertionError) throw error;
@@ -303,6 +337,7 @@ export class ChainStore {
     operations.push({ type: 'put', key: GENESIS_KEY, value: genesisBytes });
     await this.writeBatch(operations, () => {
       this.tree.applied(prepared);
+      this.cacheValues(prepared);
       this.genesisBytes = genesisBytes.slice();
     });
   }
@@ -349,6 +384,7 @@ export class ChainStore {
     operations.push({ type: 'put', key: HEAD_KEY, value: concatBytes(u64ToBytes(height), hash) });
     await this.writeBatch(operations, () => {
       this.tree.applied(prepared);
+      this.cacheValues(prepared);
       this.currentHead = { height, hash: hash.slice(), header };
     });
   }

@@ -6,6 +6,7 @@ export { NODE_CACHE_ENTRIES_MAX_DEFAULT, StateTree, type PreparedState, type Sta
 export {
   ChainStore,
   STORED_RECORD_BYTES_MAX,
+  VALUE_CACHE_ENTRIES_MAX_DEFAULT,
   type BlockCommit,
   type ChainHead,
   type ChainStoreOptions,

@@ -1,15 +1,11 @@
 import { assert } from '@tongbao/protocol';
 import { StorageError } from './errors.js';
 import type { KeyValueStore, KvOperation, KvRange } from './kv.js';
+import { bytesKey } from './generation-cache.js';
 
-/**
- * Keys as strings with one UTF-16 code unit per byte (latin1): JavaScript compares such
- * strings code unit by code unit, which is exactly unsigned byte order, so a plain sort
- * gives LevelDB's order and a Map gives O(1) lookup.
- */
-function keyString(key: Uint8Array): string {
-  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
-}
+// Keys are held as bytesKey strings: a plain sort of them gives LevelDB's order, and a
+// Map gives O(1) lookup.
+const keyString = bytesKey;
 
 /** The contents of a memory store, shared by the stores reopened over it. */
 class MemoryData {

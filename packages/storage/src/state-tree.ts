@@ -18,6 +18,7 @@ import {
 import { StorageError } from './errors.js';
 import type { KeyValueStore, KvOperation } from './kv.js';
 import { PAGE_DEPTH_BITS, pageKey, prefixEnd, PREFIX, valueKey } from './keys.js';
+import { bytesKey, GenerationCache } from './generation-cache.js';
 
 /**
  * The state tree: the compressed sparse Merkle tree of protocol/merkle/sparse.ts —
@@ -110,63 +111,6 @@ class Page {
   }
 }
 
-/**
- * Decoded pages by key, at most `entriesMax`, least recently used dropped first
- * (approximately: two generations; a hit in the older one moves the page to the
- * younger, and when the younger is full the older is dropped). entriesMax below 2
- * disables it.
- */
-class PageCache {
-  private young = new Map<string, Page>();
-  private old = new Map<string, Page>();
-  private readonly generationMax: number;
-
-  constructor(readonly entriesMax: number) {
-    this.generationMax = entriesMax >= 2 ? Math.floor(entriesMax / 2) : 0;
-  }
-
-  get(key: string): Page | undefined {
-    const page = this.young.get(key);
-    if (page !== undefined) return page;
-    const older = this.old.get(key);
-    if (older !== undefined) {
-      this.old.delete(key);
-      this.insert(key, older);
-    }
-    return older;
-  }
-
-  set(key: string, page: Page): void {
-    if (this.generationMax === 0) return;
-    this.old.delete(key);
-    this.insert(key, page);
-  }
-
-  delete(key: string): void {
-    this.young.delete(key);
-    this.old.delete(key);
-  }
-
-  get size(): number {
-    return this.young.size + this.old.size;
-  }
-
-  private insert(key: string, page: Page): void {
-    this.young.set(key, page);
-    if (this.young.size >= this.generationMax) {
-      this.old = this.young;
-      this.young = new Map();
-    }
-  }
-}
-
-/** Latin-1 string of a page key, for the cache's Map. */
-function keyString(key: Uint8Array): string {
-  let text = '';
-  for (let i = 0; i < key.length; i++) text += String.fromCharCode(key[i]!);
-  return text;
-}
-
 /** A node as the update pass carries it: kind, hash (undefined when empty), leaf data. */
 interface NodeValue {
   readonly kind: Kind;
@@ -225,6 +169,8 @@ export interface PreparedState {
   readonly stats: Readonly<StateTreeStats>;
   /** @internal the pages behind the page operations, for the tree's cache. */
   readonly pages?: readonly WrittenPage[];
+  /** @internal the state changes themselves, for the chain store's value cache. */
+  readonly changes?: readonly StateChange[];
 }
 
 export interface StateTreeOptions {
@@ -265,7 +211,7 @@ export class StateTree {
   private readonly hash: HashFunction;
   readonly hashBytes: number;
   private readonly hasher: NodeHasher;
-  private readonly cache: PageCache;
+  private readonly cache: GenerationCache<Page>;
   private readonly rootKey: Uint8Array;
   private rootHash: Uint8Array;
 
@@ -277,14 +223,14 @@ export class StateTree {
     this.hasher = new NodeHasher(hash, this.hashBytes);
     const entriesMax = options.nodeCacheEntriesMax ?? NODE_CACHE_ENTRIES_MAX_DEFAULT;
     assert(Number.isSafeInteger(entriesMax) && entriesMax >= 0, 'nodeCacheEntriesMax is a whole number');
-    this.cache = new PageCache(entriesMax);
+    this.cache = new GenerationCache<Page>(entriesMax);
     this.rootKey = pageKey(0, new Uint8Array(0));
     const record = kv.get(this.rootKey);
     if (record === undefined) this.rootHash = sparseEmptyHash(this.hashBytes);
     else {
       const page = this.decodePage(record, this.rootKey, undefined);
       this.rootHash = page.hashes[0]!;
-      this.cache.set(keyString(this.rootKey), page);
+      this.cache.set(bytesKey(this.rootKey), page);
     }
   }
 
@@ -314,7 +260,7 @@ export class StateTree {
 
   /** The committed page at `key`, whose top node has hash `expected`: from the cache or the store. */
   loadPage(key: Uint8Array, expected: Uint8Array, stats: StateTreeStats | undefined): Page {
-    const cacheKey = keyString(key);
+    const cacheKey = bytesKey(key);
     const cached = this.cache.get(cacheKey);
     if (cached !== undefined) {
       if (stats !== undefined) stats.nodeCacheHits++;
@@ -451,7 +397,7 @@ export class StateTree {
     pathChanges.sort((a, b) => a.top - b.top || compareBytes(a.keyHash, b.keyHash));
 
     const previousRoot = this.rootHash;
-    if (pathChanges.length === 0) return { previousRoot, root: previousRoot, operations, changeCount: 0, stats, pages: [] };
+    if (pathChanges.length === 0) return { previousRoot, root: previousRoot, operations, changeCount: 0, stats, pages: [], changes };
     const hashesBefore = this.hasher.count;
     const update = new TreeUpdate(this, this.hasher, pathChanges, stats);
     const rootRef = new PageRef(this.rootKey, isSparseEmptyHash(previousRoot) ? undefined : previousRoot);
@@ -459,7 +405,7 @@ export class StateTree {
     const pages = update.finish(operations);
     stats.hashes += this.hasher.count - hashesBefore - stats.loadHashes;
     const root = newRoot.hash ?? sparseEmptyHash(this.hashBytes);
-    return { previousRoot, root, operations, changeCount: changes.length, stats, pages };
+    return { previousRoot, root, operations, changeCount: changes.length, stats, pages, changes };
   }
 
   /**
@@ -653,7 +599,7 @@ class TreeUpdate {
         if (!ref.exists) continue;
         operations.push({ type: 'del', key: ref.key });
         this.stats.nodeDeletes++;
-        pages.push({ key: keyString(ref.key), page: undefined });
+        pages.push({ key: bytesKey(ref.key), page: undefined });
       } else {
         kept.push(ref);
       }
@@ -663,7 +609,7 @@ class TreeUpdate {
       const ref = kept[i]!;
       operations.push({ type: 'put', key: ref.key, value: records[i]! });
       this.stats.nodeWrites++;
-      pages.push({ key: keyString(ref.key), page: ref.work });
+      pages.push({ key: bytesKey(ref.key), page: ref.work });
     }
     return pages;
   }

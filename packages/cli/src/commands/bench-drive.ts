@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { command, NonceSigner, readKeyFile } from '@tongbao/node';
 import { utf8ToBytes, getSuite, WalletKind, type SuiteName } from '@tongbao/protocol';
-import { createClient, submitBinary } from '@tongbao/sdk';
+import { createClient, getStatus, submitBinary } from '@tongbao/sdk';
 
 export interface DriveOptions {
   readonly api: string;
@@ -21,7 +21,12 @@ export interface DriveResult {
   readonly elapsedMs: number;
   readonly committedPerSecond: number;
   readonly latencyMs: { readonly p50: number; readonly p90: number; readonly p99: number; readonly max: number };
+  /** Blocks committed during the timed phase (on the node driven). */
+  readonly blocks: number;
 }
+
+/** Written on stderr when the timed phase starts. */
+export const TIMED_PHASE_MARKER = '[driver] timed phase starts';
 
 const progress = (text: string): void => void process.stderr.write(`\r\x1b[K[driver] ${text}`);
 
@@ -74,6 +79,9 @@ export async function benchDrive(options: DriveOptions): Promise<DriveResult> {
   let committed = 0;
   let failed = 0;
   let next = 0;
+  // The parent samples the nodes' CPU at this line: the timed phase starts.
+  process.stderr.write(`\n${TIMED_PHASE_MARKER}\n`);
+  const heightBefore = (await getStatus(client)).height;
   const started = performance.now();
   const worker = async (): Promise<void> => {
     while (next < payments.length) {
@@ -93,6 +101,7 @@ export async function benchDrive(options: DriveOptions): Promise<DriveResult> {
   };
   await Promise.all(Array.from({ length: options.inflight }, worker));
   const elapsedMs = performance.now() - started;
+  const blocks = Number((await getStatus(client)).height - heightBefore);
   process.stderr.write('\n');
   latencies.sort((a, b) => a - b);
   const at = (q: number): number => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0);
@@ -103,6 +112,7 @@ export async function benchDrive(options: DriveOptions): Promise<DriveResult> {
     elapsedMs: Math.round(elapsedMs),
     committedPerSecond: Math.round((committed / elapsedMs) * 1000),
     latencyMs: { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: Math.round(latencies[latencies.length - 1] ?? 0) },
+    blocks,
   };
 }
 

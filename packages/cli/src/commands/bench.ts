@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initNetwork } from '@tongbao/node';
 import { getSuite, type SuiteName } from '@tongbao/protocol';
-import { freePortRange, nodeProcesses } from '../network-process.js';
-import type { DriveResult } from './bench-drive.js';
+import { extraNodeFlags, freePortRange, nodeProcesses } from '../network-process.js';
+import { TIMED_PHASE_MARKER, type DriveResult } from './bench-drive.js';
+import { readProcessCpu, type ProcessCpu } from '../process-cpu.js';
 
 export interface BenchOptions {
   readonly validators: number;
@@ -37,6 +38,30 @@ function measureVerifyRate(suiteName: SuiteName): number {
 }
 
 /**
+ * CPU each validator spent per committed payment over the timed phase (mean over the
+ * validators, microseconds): a figure much steadier than throughput on a shared machine,
+ * to compare changes by. Undefined without /proc.
+ */
+function cpuPerPayment(
+  start: readonly (ProcessCpu | undefined)[] | undefined,
+  end: readonly (ProcessCpu | undefined)[],
+  committed: number,
+): { allThreads: number; mainThread: number } | undefined {
+  if (start === undefined || committed === 0) return undefined;
+  let total = 0;
+  let main = 0;
+  for (let i = 0; i < end.length; i++) {
+    const before = start[i];
+    const after = end[i];
+    if (before === undefined || after === undefined) return undefined;
+    total += after.totalMs - before.totalMs;
+    main += after.mainThreadMs - before.mainThreadMs;
+  }
+  const perPayment = (ms: number): number => Math.round((ms * 1000) / end.length / committed);
+  return { allThreads: perPayment(total), mainThread: perPayment(main) };
+}
+
+/**
  * `tongbao bench`: starts a network of real node processes, drives it from a separate
  * process with pre-signed payments, and prints committed payments per second, latency
  * percentiles (submit → committed), and the ratio of throughput to this machine's
@@ -56,14 +81,22 @@ export async function benchCommand(options: BenchOptions): Promise<number> {
     const driver = spawn(
       process.execPath,
       [
+        ...extraNodeFlags(),
         MAIN, 'bench-drive', '--api', network.apiUrls[0]!, '--keys', network.keysDir, '--suite', options.crypto, '--chain-id', network.consortium.chainId,
         '--wallets', String(options.wallets), '--payments', String(options.payments), '--chunk', String(options.chunk), '--inflight', String(options.inflight),
       ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
+      { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let output = '';
     driver.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    let cpuAtStart: (ProcessCpu | undefined)[] | undefined;
+    driver.stderr!.on('data', (chunk: Buffer) => {
+      const text = chunk.toString();
+      if (cpuAtStart === undefined && text.includes(TIMED_PHASE_MARKER)) cpuAtStart = nodes.map((node) => readProcessCpu(node.pid));
+      process.stderr.write(text);
+    });
     const code = await new Promise<number | null>((resolve) => driver.on('exit', resolve));
+    const cpuAtEnd = nodes.map((node) => readProcessCpu(node.pid));
     if (code !== 0) throw new Error(`the load driver exited with code ${code}`);
     const drive = JSON.parse(output) as DriveResult;
     const limit = Math.round((verifyPerCore * cores) / options.validators);
@@ -77,18 +110,24 @@ export async function benchCommand(options: BenchOptions): Promise<number> {
       elapsedMs: drive.elapsedMs,
       committedPerSecond: drive.committedPerSecond,
       latencyMs: drive.latencyMs,
+      blocks: drive.blocks,
+      transactionsPerBlock: drive.blocks === 0 ? 0 : Math.round(drive.committed / drive.blocks),
       verifyPerSecondPerCore: verifyPerCore,
       cores,
       verificationLimitPerSecond: limit,
       ratioToLimit: +(drive.committedPerSecond / limit).toFixed(3),
+      nodeCpuPerPaymentUs: cpuPerPayment(cpuAtStart, cpuAtEnd, drive.committed),
     };
     if (options.json) console.log(JSON.stringify(result, null, 2));
     else {
       console.log(`tongbao bench — ${result.validators} validator(s), ${result.crypto}, ${result.payments} pre-signed payments among ${result.wallets} wallets`);
       console.log(`  committed payments per second   ${result.committedPerSecond}   (${result.committed} committed, ${result.failed} failed, ${(result.elapsedMs / 1000).toFixed(1)} s)`);
+      console.log(`  blocks                           ${result.blocks} (${result.transactionsPerBlock} payments per block on average)`);
       console.log(`  latency submit → committed       p50 ${result.latencyMs.p50} ms   p90 ${result.latencyMs.p90} ms   p99 ${result.latencyMs.p99} ms   max ${result.latencyMs.max} ms`);
       console.log(`  verification limit               ${result.verifyPerSecondPerCore}/s per core × ${result.cores} cores ÷ ${result.validators} validator(s) = ${result.verificationLimitPerSecond}/s`);
       console.log(`  throughput ÷ limit               ${result.ratioToLimit}`);
+      const cpu = result.nodeCpuPerPaymentUs;
+      if (cpu !== undefined) console.log(`  node CPU per committed payment   ${cpu.allThreads} µs all threads, ${cpu.mainThread} µs main thread (mean of ${result.validators} validator(s))`);
     }
     return result.failed === 0 ? 0 : 1;
   } finally {
