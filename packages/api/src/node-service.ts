@@ -13,6 +13,15 @@
  */
 import type { api } from '@tongbao/protocol';
 
+/** How a submit waits and what it answers with. */
+export interface SubmitOptions {
+  readonly wait: api.WaitMode;
+  /** How long a wait for the commit lasts, ms. */
+  readonly timeoutMs: number;
+  /** With wait 'committed': whole receipts, or only their code, error and message. */
+  readonly receipts: api.ReceiptDetail;
+}
+
 export type SubscriptionTopic =
   | { kind: 'blocks' }
   | { kind: 'wallet'; walletId: string }
@@ -28,7 +37,7 @@ export interface NodeService {
    * with a typed error. The byte arrays may be views into a larger request buffer that
    * is not reused after the promise settles: copy what must outlive it.
    */
-  submit(transactions: readonly Uint8Array[], options: { wait: api.WaitMode; timeoutMs: number }): Promise<api.SubmitResult[]>;
+  submit(transactions: readonly Uint8Array[], options: SubmitOptions): Promise<api.SubmitResult[]>;
   transaction(id: Uint8Array): api.TransactionResponse | undefined;
   block(height: bigint | 'latest'): api.BlockResponse | undefined;
   account(accountId: string): api.AccountResponse;

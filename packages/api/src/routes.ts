@@ -9,7 +9,7 @@ import { Type, type TSchema } from 'typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, type ApiErrorCode } from './errors.js';
 import { base64ToBytes, decodeTransactionFrames, hexParamToBytes, parseHeight } from './codec.js';
-import type { NodeService } from './node-service.js';
+import type { NodeService, SubmitOptions } from './node-service.js';
 import type { ApiOptions } from './options.js';
 
 export type BodyKind = 'json' | 'binary' | 'none';
@@ -42,7 +42,10 @@ export const COMMON_ERRORS: readonly ApiErrorCode[] = ['MALFORMED_REQUEST', 'RAT
 export const BODY_ERRORS: readonly ApiErrorCode[] = ['OVERSIZED', 'UNSUPPORTED_MEDIA_TYPE'];
 
 const TimeoutMsQuery = Type.String({ pattern: '^[1-9][0-9]{0,4}$', description: `milliseconds, 1..${api.SUBMIT_WAIT_MS_MAX}` });
-const BinaryQuery = Type.Object({ wait: Type.Optional(api.WaitMode), timeoutMs: Type.Optional(TimeoutMsQuery) }, { additionalProperties: false });
+const BinaryQuery = Type.Object(
+  { wait: Type.Optional(api.WaitMode), timeoutMs: Type.Optional(TimeoutMsQuery), receipts: Type.Optional(api.ReceiptDetail) },
+  { additionalProperties: false },
+);
 const TransactionIdParams = Type.Object({ id: api.Hash }, { additionalProperties: false });
 const HeightParams = Type.Object({ height: api.U64 }, { additionalProperties: false });
 const AccountParams = Type.Object({ accountId: api.AccountId }, { additionalProperties: false });
@@ -50,11 +53,16 @@ const WalletParams = Type.Object({ walletId: api.Identifier }, { additionalPrope
 const PublicKeyHex = Type.String({ pattern: '^([0-9a-f]{2}){1,512}$', description: 'public key, lowercase hex' });
 const SignerParams = Type.Object({ publicKey: PublicKeyHex }, { additionalProperties: false });
 
-function waitOptions(options: ApiOptions, wait: api.WaitMode | undefined, timeoutMs: number | undefined): { wait: api.WaitMode; timeoutMs: number } {
-  return { wait: wait ?? 'none', timeoutMs: timeoutMs ?? options.waitTimeoutMsDefault };
+function waitOptions(
+  options: ApiOptions,
+  wait: api.WaitMode | undefined,
+  timeoutMs: number | undefined,
+  receipts: api.ReceiptDetail | undefined,
+): SubmitOptions {
+  return { wait: wait ?? 'none', timeoutMs: timeoutMs ?? options.waitTimeoutMsDefault, receipts: receipts ?? 'full' };
 }
 
-async function submitAll(service: NodeService, transactions: readonly Uint8Array[], wait: { wait: api.WaitMode; timeoutMs: number }): Promise<api.SubmitResult[]> {
+async function submitAll(service: NodeService, transactions: readonly Uint8Array[], wait: SubmitOptions): Promise<api.SubmitResult[]> {
   const results = await service.submit(transactions, wait);
   assert(results.length === transactions.length, `service.submit answered ${results.length} results for ${transactions.length} transactions`);
   return results;
@@ -78,7 +86,7 @@ export const ROUTES: readonly RouteSpec[] = [
     async handler(service, options, request, reply) {
       const body = request.body as api.SubmitRequest;
       const transaction = base64ToBytes(body.transaction, 'transaction');
-      const [result] = await submitAll(service, [transaction], waitOptions(options, body.wait, body.timeoutMs));
+      const [result] = await submitAll(service, [transaction], waitOptions(options, body.wait, body.timeoutMs, body.receipts));
       return reply.code(result!.status === 'rejected' ? 422 : 200).send(result);
     },
   },
@@ -94,7 +102,7 @@ export const ROUTES: readonly RouteSpec[] = [
     async handler(service, options, request) {
       const body = request.body as api.SubmitBatchRequest;
       const transactions = body.transactions.map((t, i) => base64ToBytes(t, `transactions[${i}]`));
-      return { results: await submitAll(service, transactions, waitOptions(options, body.wait, body.timeoutMs)) };
+      return { results: await submitAll(service, transactions, waitOptions(options, body.wait, body.timeoutMs, body.receipts)) };
     },
   },
   {
@@ -109,13 +117,13 @@ export const ROUTES: readonly RouteSpec[] = [
     schema: { querystring: BinaryQuery, response: { 200: api.SubmitBatchResponse } },
     errors: ['MEMPOOL_FULL'],
     async handler(service, options, request) {
-      const query = request.query as { wait?: api.WaitMode; timeoutMs?: string };
+      const query = request.query as { wait?: api.WaitMode; timeoutMs?: string; receipts?: api.ReceiptDetail };
       const timeoutMs = query.timeoutMs === undefined ? undefined : Number(query.timeoutMs);
       if (timeoutMs !== undefined && timeoutMs > api.SUBMIT_WAIT_MS_MAX) {
         throw new ApiError('MALFORMED_REQUEST', `querystring/timeoutMs must be at most ${api.SUBMIT_WAIT_MS_MAX}`, { details: { in: 'querystring' } });
       }
       const frames = decodeTransactionFrames(request.body as Buffer);
-      return { results: await submitAll(service, frames, waitOptions(options, query.wait, timeoutMs)) };
+      return { results: await submitAll(service, frames, waitOptions(options, query.wait, timeoutMs, query.receipts)) };
     },
   },
   {

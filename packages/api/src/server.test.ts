@@ -38,7 +38,7 @@ test('POST /v1/transactions: accepted 200, committed 200 with height, rejected 4
   assert.equal(accepted.status, 200);
   assertShape(api.SubmitResult, accepted.body);
   assert.deepEqual(accepted.body, { id: fakeTransactionId(tx), status: 'accepted' });
-  assert.deepEqual(service.calls.at(-1)!.args, [[tx], { wait: 'none', timeoutMs: 10_000 }]);
+  assert.deepEqual(service.calls.at(-1)!.args, [[tx], { wait: 'none', timeoutMs: 10_000, receipts: 'full' }]);
 
   const rejected = await request({ method: 'POST', url: '/v1/transactions', payload: { transaction: base64(Uint8Array.of(1, 2, 3)) } });
   assert.equal(rejected.status, 422);
@@ -69,7 +69,7 @@ test('POST /v1/transactions with wait committed past its timeout: 200, status ac
 test('the default wait timeout comes from ApiOptions.waitTimeoutMsDefault', async () => {
   const { request, service } = await createTestApi({ waitTimeoutMsDefault: 1234 });
   await request({ method: 'POST', url: '/v1/transactions', payload: { transaction: base64(fakeTransaction()), wait: 'committed' } });
-  assert.deepEqual(service.calls.at(-1)!.args[1], { wait: 'committed', timeoutMs: 1234 });
+  assert.deepEqual(service.calls.at(-1)!.args[1], { wait: 'committed', timeoutMs: 1234, receipts: 'full' });
 });
 
 test('POST /v1/transactions/batch: one result per transaction, in order, HTTP 200 even with rejections', async () => {
@@ -99,7 +99,31 @@ test('POST /v1/transactions/binary: frames become views handed to submit, query 
   assert.equal(status, 200);
   assertShape(api.SubmitBatchResponse, body);
   assert.deepEqual((body as api.SubmitBatchResponse).results.map((r) => r.id), txs.map(fakeTransactionId));
-  assert.deepEqual(service.calls.at(-1)!.args, [txs, { wait: 'committed', timeoutMs: 15 }]);
+  assert.deepEqual(service.calls.at(-1)!.args, [txs, { wait: 'committed', timeoutMs: 15, receipts: 'full' }]);
+});
+
+test('receipts=brief reaches the service from the binary query and the batch body; another value is 400', async () => {
+  const { request, service } = await createTestApi();
+  const tx = fakeTransaction('a', 1);
+  await request({
+    method: 'POST',
+    url: '/v1/transactions/binary?wait=committed&timeoutMs=15&receipts=brief',
+    headers: { 'content-type': 'application/octet-stream' },
+    payload: Buffer.from(encodeTransactionFrames([tx])),
+  });
+  assert.deepEqual(service.calls.at(-1)!.args[1], { wait: 'committed', timeoutMs: 15, receipts: 'brief' });
+  await request({ method: 'POST', url: '/v1/transactions/batch', payload: { transactions: [base64(fakeTransaction('b', 2))], wait: 'committed', timeoutMs: 15, receipts: 'brief' } });
+  assert.deepEqual(service.calls.at(-1)!.args[1], { wait: 'committed', timeoutMs: 15, receipts: 'brief' });
+  const calls = service.calls.length;
+  const { status, body } = await request({
+    method: 'POST',
+    url: '/v1/transactions/binary?receipts=short',
+    headers: { 'content-type': 'application/octet-stream' },
+    payload: Buffer.from(encodeTransactionFrames([fakeTransaction('c', 3)])),
+  });
+  assert.equal(status, 400);
+  assert.equal((body as api.ErrorBody).error.code, 'MALFORMED_REQUEST');
+  assert.equal(service.calls.length, calls, 'nothing was submitted');
 });
 
 test('POST /v1/transactions/binary hands the service views of the one body buffer, not copies', async () => {

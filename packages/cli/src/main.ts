@@ -60,6 +60,7 @@ program
   .option('--payments <n>', 'payments to send', integer('--payments', 1, 10_000_000), 50_000)
   .option('--chunk <n>', 'payments per request', integer('--chunk', 1, 10_000), 1_000)
   .option('--inflight <n>', 'requests in flight', integer('--inflight', 1, 256), 8)
+  .option('--rate <n>', 'offered payments per second, sent open-loop every 50 ms; 0: as fast as --inflight allows (latency is then mostly queueing)', integer('--rate', 0, 1_000_000), 0)
   .option('--json', 'print the result as JSON')
   .addOption(cryptoOption())
   .action(async (o) => process.exit(await benchCommand(o)));
@@ -74,6 +75,7 @@ program
   .requiredOption('--payments <n>', '', integer('--payments', 1, 10_000_000))
   .requiredOption('--chunk <n>', '', integer('--chunk', 1, 10_000))
   .requiredOption('--inflight <n>', '', integer('--inflight', 1, 256))
+  .requiredOption('--rate <n>', '', integer('--rate', 0, 1_000_000))
   .action(async (o) => {
     console.log(JSON.stringify(await benchDrive({ ...o, chainId: o.chainId })));
     process.exit(0);

@@ -58,3 +58,47 @@ test('a single-validator node commits submitted transactions and resumes after a
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// One request, three fates, one timer: with receipts 'brief', a committed success and a
+// committed failure come back with code, error and message but no events; a transaction
+// stuck behind a nonce gap stays 'accepted' with WAIT_TIMEOUT when the request's wait runs
+// out, while the others of the same request are already answered as committed.
+test('a batch with receipts=brief: brief receipts for committed ones, WAIT_TIMEOUT for one that cannot commit', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tongbao-node-test-'));
+  try {
+    const network = await initNetwork({ dir, validators: 1, suite: 'ed25519', apiPortBase: 0 });
+    const { consortium } = network;
+    const node = await TongbaoNode.start(network.nodeHomes[0]!, { logDestination: quiet });
+    try {
+      const pboc = new NonceSigner(consortium.suite, consortium.chainId, consortium.centralBank.keys);
+      const icbc = new NonceSigner(consortium.suite, consortium.chainId, consortium.operators[0]!.keys);
+      const ok = pboc.sign(command('setQuota', { operatorId: 'icbc', quota: 100_00n }));
+      const failing = pboc.sign(command('approveIssuance', { operatorId: 'icbc', requestId: 'never-requested' }));
+      icbc.sign(command('requestIssuance', { requestId: 'skipped', amount: 1n, reserveReference: 'r' })); // nonce 0, never sent
+      const stuck = icbc.sign(command('requestIssuance', { requestId: 'r1', amount: 1n, reserveReference: 'r' })); // nonce 1
+      const started = Date.now();
+      const { status, json } = await post(`${node.apiUrl}/v1/transactions/batch`, {
+        transactions: [ok, failing, stuck].map((tx) => Buffer.from(tx).toString('base64')),
+        wait: 'committed',
+        timeoutMs: 1_500,
+        receipts: 'brief',
+      });
+      assert.equal(status, 200);
+      const [first, second, third] = (json as api.SubmitBatchResponse).results;
+      assert.equal(first!.status, 'committed', JSON.stringify(first));
+      assert.deepEqual(Object.keys(first!.receipt as object), ['transactionId'], 'a success carries only its id');
+      assert.equal((first!.receipt as { transactionId: string }).transactionId, Buffer.from(first!.id!, 'hex').toString('base64'));
+      assert.equal(second!.status, 'committed', JSON.stringify(second));
+      const failed = second!.receipt as { code?: number; error?: string; message?: string; events?: unknown };
+      assert.ok((failed.code ?? 0) > 0 && typeof failed.error === 'string' && typeof failed.message === 'string', JSON.stringify(failed));
+      assert.equal(failed.events, undefined);
+      assert.equal(third!.status, 'accepted');
+      assert.equal(third!.error?.code, 'WAIT_TIMEOUT');
+      assert.ok(Date.now() - started >= 1_400, 'the request waited for its timeout');
+    } finally {
+      await node.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

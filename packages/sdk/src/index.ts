@@ -96,6 +96,7 @@ export {
 } from './actions/submitBinary.js';
 export {
   submitTransaction,
+  type ReceiptDetail,
   type SubmitResult,
   type SubmitTransactionErrorType,
   type SubmitTransactionParameters,

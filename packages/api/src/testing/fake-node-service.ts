@@ -14,7 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import { api, bytesToHex, utf8ToBytes, TongbaoError } from '@tongbao/protocol';
-import type { NodeService, SubscriptionTopic } from '../node-service.js';
+import type { NodeService, SubmitOptions, SubscriptionTopic } from '../node-service.js';
 
 export const FAKE_TRANSACTION_MAGIC = utf8ToBytes('TBTX');
 
@@ -127,7 +127,7 @@ export class FakeNodeService implements NodeService {
     return { genesis: { chainId: FAKE_CHAIN_ID }, hash: this.blocks[0]!.hash };
   }
 
-  async submit(transactions: readonly Uint8Array[], options: { wait: api.WaitMode; timeoutMs: number }): Promise<api.SubmitResult[]> {
+  async submit(transactions: readonly Uint8Array[], options: SubmitOptions): Promise<api.SubmitResult[]> {
     this.record('submit', transactions.map((t) => Uint8Array.from(t)), options);
     const waits: Array<Promise<api.SubmitResult>> = [];
     for (const bytes of transactions) {

@@ -12,7 +12,17 @@ export interface DriveOptions {
   readonly payments: number;
   readonly chunk: number;
   readonly inflight: number;
+  /**
+   * Offered load in payments per second (open loop: a chunk leaves every
+   * RATE_TICK_MS whatever is still in flight), or 0 to send as fast as `inflight`
+   * requests allow. Latency means something only below saturation, so this is how
+   * finality is measured.
+   */
+  readonly rate: number;
 }
+
+/** How often the open-loop driver sends a chunk at a fixed rate. */
+const RATE_TICK_MS = 50;
 
 export interface DriveResult {
   readonly payments: number;
@@ -83,23 +93,40 @@ export async function benchDrive(options: DriveOptions): Promise<DriveResult> {
   process.stderr.write(`\n${TIMED_PHASE_MARKER}\n`);
   const heightBefore = (await getStatus(client)).height;
   const started = performance.now();
-  const worker = async (): Promise<void> => {
-    while (next < payments.length) {
-      const chunk = payments.slice(next, next + options.chunk);
-      next += chunk.length;
-      const sent = performance.now();
-      const results = await submitBinary(client, { transactions: chunk, wait: 'committed', timeoutMs: 60_000 });
-      const latency = performance.now() - sent;
-      for (const result of results) {
-        if (result.status === 'committed' && (result.receipt?.code ?? 0) === 0) {
-          committed++;
-          latencies.push(latency);
-        } else failed++;
-      }
-      progress(`${committed} committed, ${failed} failed, ${Math.round((committed / (performance.now() - started)) * 1000)}/s`);
+  const send = async (chunk: Uint8Array[]): Promise<void> => {
+    const sent = performance.now();
+    const results = await submitBinary(client, { transactions: chunk, wait: 'committed', timeoutMs: 60_000, receipts: 'brief' });
+    const latency = performance.now() - sent;
+    for (const result of results) {
+      if (result.status === 'committed' && (result.receipt?.code ?? 0) === 0) {
+        committed++;
+        latencies.push(latency);
+      } else failed++;
     }
+    progress(`${committed} committed, ${failed} failed, ${Math.round((committed / (performance.now() - started)) * 1000)}/s`);
   };
-  await Promise.all(Array.from({ length: options.inflight }, worker));
+  if (options.rate === 0) {
+    const worker = async (): Promise<void> => {
+      while (next < payments.length) {
+        const chunk = payments.slice(next, next + options.chunk);
+        next += chunk.length;
+        await send(chunk);
+      }
+    };
+    await Promise.all(Array.from({ length: options.inflight }, worker));
+  } else {
+    // Open loop: by each tick, as many payments as the rate says should have left.
+    const requests: Promise<void>[] = [];
+    while (next < payments.length) {
+      const due = Math.min(payments.length, Math.floor(((performance.now() - started) / 1000) * options.rate) + 1);
+      if (due > next) {
+        requests.push(send(payments.slice(next, due)));
+        next = due;
+      }
+      await new Promise((resolve) => setTimeout(resolve, RATE_TICK_MS));
+    }
+    await Promise.all(requests);
+  }
   const elapsedMs = performance.now() - started;
   const blocks = Number((await getStatus(client)).height - heightBefore);
   process.stderr.write('\n');

@@ -16,6 +16,8 @@ export interface BenchOptions {
   readonly payments: number;
   readonly chunk: number;
   readonly inflight: number;
+  /** Offered payments per second, or 0 for as fast as possible. */
+  readonly rate: number;
   readonly json?: boolean;
 }
 
@@ -83,7 +85,7 @@ export async function benchCommand(options: BenchOptions): Promise<number> {
       [
         ...extraNodeFlags(),
         MAIN, 'bench-drive', '--api', network.apiUrls[0]!, '--keys', network.keysDir, '--suite', options.crypto, '--chain-id', network.consortium.chainId,
-        '--wallets', String(options.wallets), '--payments', String(options.payments), '--chunk', String(options.chunk), '--inflight', String(options.inflight),
+        '--wallets', String(options.wallets), '--payments', String(options.payments), '--chunk', String(options.chunk), '--inflight', String(options.inflight), '--rate', String(options.rate),
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -104,6 +106,7 @@ export async function benchCommand(options: BenchOptions): Promise<number> {
       validators: options.validators,
       crypto: options.crypto,
       wallets: options.wallets,
+      offeredPerSecond: options.rate === 0 ? 'as fast as possible' : options.rate,
       payments: drive.payments,
       committed: drive.committed,
       failed: drive.failed,
@@ -121,6 +124,7 @@ export async function benchCommand(options: BenchOptions): Promise<number> {
     if (options.json) console.log(JSON.stringify(result, null, 2));
     else {
       console.log(`tongbao bench — ${result.validators} validator(s), ${result.crypto}, ${result.payments} pre-signed payments among ${result.wallets} wallets`);
+      console.log(`  offered load                     ${options.rate === 0 ? `as fast as ${options.inflight} requests of ${options.chunk} in flight allow` : `${options.rate} payments per second`}`);
       console.log(`  committed payments per second   ${result.committedPerSecond}   (${result.committed} committed, ${result.failed} failed, ${(result.elapsedMs / 1000).toFixed(1)} s)`);
       console.log(`  blocks                           ${result.blocks} (${result.transactionsPerBlock} payments per block on average)`);
       console.log(`  latency submit → committed       p50 ${result.latencyMs.p50} ms   p90 ${result.latencyMs.p90} ms   p99 ${result.latencyMs.p99} ms   max ${result.latencyMs.max} ms`);

@@ -1,9 +1,10 @@
-import { api, bytesToHex, type Receipt } from '@tongbao/protocol';
+import { bytesToHex, type api, type Receipt } from '@tongbao/protocol';
+import type { SubmitOptions } from '@tongbao/api';
 import type { Mempool } from '../mempool/mempool.js';
 import type { VerifierPool } from '../mempool/verifier-pool.js';
 import type { NodeMetrics } from '../telemetry/metrics.js';
 import type { CommitEvents } from './commit-events.js';
-import { receiptToJson } from './receipt-json.js';
+import { receiptJsonFor } from './receipt-json.js';
 
 /**
  * The way in for transactions: size check, signature verification on the worker pool
@@ -21,7 +22,7 @@ export class Admission {
     private readonly onAdmitted: () => void,
   ) {}
 
-  async submit(transactions: readonly Uint8Array[], options: { wait: api.WaitMode; timeoutMs: number }): Promise<api.SubmitResult[]> {
+  async submit(transactions: readonly Uint8Array[], options: SubmitOptions): Promise<api.SubmitResult[]> {
     const results: api.SubmitResult[] = new Array(transactions.length);
     const toVerify: Uint8Array[] = [];
     const positions: number[] = [];
@@ -34,7 +35,7 @@ export class Admission {
       }
     });
     const verified = toVerify.length === 0 ? [] : await this.pool.verify(toVerify);
-    const waits: Promise<void>[] = [];
+    const waiting: { id: string; index: number }[] = [];
     let admitted = 0;
     verified.forEach((outcome, i) => {
       const index = positions[i]!;
@@ -51,28 +52,46 @@ export class Admission {
       }
       admitted++;
       results[index] = { id, status: 'accepted' };
-      if (options.wait === 'committed') waits.push(this.waitForCommit(id, options.timeoutMs).then((r) => void (results[index] = r)));
+      if (options.wait === 'committed') waiting.push({ id, index });
     });
     for (const result of results) if (result.status === 'rejected') this.metrics.transactionsRejected.inc({ code: result.error!.code });
     if (admitted > 0) this.onAdmitted();
-    await Promise.all(waits);
+    if (waiting.length > 0) await this.waitForCommits(waiting, results, options);
     return results;
   }
 
-  private waitForCommit(id: string, timeoutMs: number): Promise<api.SubmitResult> {
+  /**
+   * Resolves once every listed transaction is committed (its result then says so) or the
+   * timeout passes (the rest keep status 'accepted' with WAIT_TIMEOUT). One timer for the
+   * whole request: a request of a thousand transactions is not a thousand timers.
+   */
+  private waitForCommits(waiting: readonly { id: string; index: number }[], results: api.SubmitResult[], options: SubmitOptions): Promise<void> {
     return new Promise((resolve) => {
+      let remaining = waiting.length;
+      // Each listener is removed exactly once: on its receipt, or by the timeout.
+      const stops: ((() => void) | undefined)[] = new Array(waiting.length);
       const timer = setTimeout(() => {
-        stop();
-        resolve({
-          id,
-          status: 'accepted',
-          error: { code: 'WAIT_TIMEOUT', message: `not committed within ${timeoutMs} ms; it is still in the mempool — query GET /v1/transactions/${id}` },
+        for (const stop of stops) stop?.();
+        for (const { id, index } of waiting) {
+          if (results[index]!.status === 'committed') continue;
+          results[index] = {
+            id,
+            status: 'accepted',
+            error: { code: 'WAIT_TIMEOUT', message: `not committed within ${options.timeoutMs} ms; it is still in the mempool — query GET /v1/transactions/${id}` },
+          };
+        }
+        resolve();
+      }, options.timeoutMs);
+      waiting.forEach(({ id, index }, i) => {
+        stops[i] = this.events.onReceipt(id, (height: bigint, receipt: Receipt) => {
+          stops[i]!();
+          stops[i] = undefined;
+          results[index] = { id, status: 'committed', height: String(height), receipt: receiptJsonFor(options.receipts, receipt) };
+          if (--remaining === 0) {
+            clearTimeout(timer);
+            resolve();
+          }
         });
-      }, timeoutMs);
-      const stop = this.events.onReceipt(id, (height: bigint, receipt: Receipt) => {
-        clearTimeout(timer);
-        stop();
-        resolve({ id, status: 'committed', height: String(height), receipt: receiptToJson(receipt) });
       });
     });
   }

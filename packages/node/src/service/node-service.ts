@@ -29,6 +29,7 @@ import type { Mempool } from '../mempool/mempool.js';
 import type { CommitEvents } from './commit-events.js';
 import type { NodeMetrics } from '../telemetry/metrics.js';
 import type { Admission } from './admission.js';
+import type { SubmitOptions } from '@tongbao/api';
 import { receiptToJson } from './receipt-json.js';
 
 export type SubscriptionTopic = { kind: 'blocks' } | { kind: 'wallet'; walletId: string } | { kind: 'receipt'; id: string };
@@ -74,7 +75,7 @@ export class NodeService {
     return { genesis: json(toJson(GenesisSchema, genesis)), hash: bytesToHex(this.ledger.suite.hash(encode(GenesisSchema, genesis))) };
   }
 
-  submit(transactions: readonly Uint8Array[], options: { wait: api.WaitMode; timeoutMs: number }): Promise<api.SubmitResult[]> {
+  submit(transactions: readonly Uint8Array[], options: SubmitOptions): Promise<api.SubmitResult[]> {
     return this.admission.submit(transactions, options);
   }
 

@@ -45,11 +45,17 @@ export const WaitMode = Type.Union([Type.Literal('none'), Type.Literal('committe
 });
 export type WaitMode = Static<typeof WaitMode>;
 
+export const ReceiptDetail = Type.Union([Type.Literal('full'), Type.Literal('brief')], {
+  description: "with wait 'committed': 'full' (default) returns each receipt with its events; 'brief' returns its code, error and message only — cheaper for high-rate clients",
+});
+export type ReceiptDetail = Static<typeof ReceiptDetail>;
+
 export const SubmitRequest = Type.Object(
   {
     transaction: Base64,
     wait: Type.Optional(WaitMode),
     timeoutMs: Type.Optional(Type.Integer({ minimum: 1, maximum: SUBMIT_WAIT_MS_MAX })),
+    receipts: Type.Optional(ReceiptDetail),
   },
   { additionalProperties: false },
 );
@@ -60,6 +66,7 @@ export const SubmitBatchRequest = Type.Object(
     transactions: Type.Array(Base64, { minItems: 1, maxItems: SUBMIT_BATCH_TRANSACTIONS_MAX }),
     wait: Type.Optional(WaitMode),
     timeoutMs: Type.Optional(Type.Integer({ minimum: 1, maximum: SUBMIT_WAIT_MS_MAX })),
+    receipts: Type.Optional(ReceiptDetail),
   },
   { additionalProperties: false },
 );

@@ -1,12 +1,23 @@
 import type { Client } from '../clients/createClient.js';
 import type { InvalidParameterError, InvalidResponseError, TongbaoApiError, TongbaoTransportError } from '../errors.js';
-import { checkWait, submitDeadlineMs, transactionBytes, type SubmitResult, type TransactionInput, type WaitMode } from '../utils/submit.js';
+import {
+  checkReceiptDetail,
+  checkWait,
+  submitDeadlineMs,
+  transactionBytes,
+  type ReceiptDetail,
+  type SubmitResult,
+  type TransactionInput,
+  type WaitMode,
+} from '../utils/submit.js';
 import { checkBatch, toBatchResults } from './submitTransactions.js';
 
 export interface SubmitBinaryParameters {
   readonly transactions: readonly TransactionInput[];
   readonly wait?: WaitMode;
   readonly timeoutMs?: number;
+  /** With wait 'committed': 'full' receipts (default) or 'brief' ones without events. */
+  readonly receipts?: ReceiptDetail;
 }
 
 export type SubmitBinaryReturnType = readonly SubmitResult[];
@@ -38,11 +49,12 @@ export function encodeTransactionFrames(transactions: readonly Uint8Array[]): Ui
  */
 export async function submitBinary(client: Client, parameters: SubmitBinaryParameters): Promise<SubmitBinaryReturnType> {
   checkWait(parameters.wait, parameters.timeoutMs);
+  checkReceiptDetail(parameters.receipts);
   const list = checkBatch(parameters.transactions).map((t, i) => transactionBytes(t, `transactions[${i}]`));
   const json = await client.request({
     method: 'POST',
     path: '/v1/transactions/binary',
-    query: { wait: parameters.wait, timeoutMs: parameters.timeoutMs?.toString() },
+    query: { wait: parameters.wait, timeoutMs: parameters.timeoutMs?.toString(), receipts: parameters.receipts },
     binary: encodeTransactionFrames(list),
     timeoutMs: submitDeadlineMs(parameters.wait, parameters.timeoutMs, client.transport.timeoutMs),
   });

@@ -2,16 +2,18 @@ import type { Client } from '../clients/createClient.js';
 import type { InvalidParameterError, InvalidResponseError, TongbaoApiError, TongbaoTransportError } from '../errors.js';
 import { bytesToBase64 } from '../utils/base64.js';
 import {
+  checkReceiptDetail,
   checkWait,
   submitDeadlineMs,
   toSubmitResult,
   transactionBytes,
   type SubmitResult,
+  type ReceiptDetail,
   type TransactionInput,
   type WaitMode,
 } from '../utils/submit.js';
 
-export type { SubmitResult, TransactionInput, WaitMode } from '../utils/submit.js';
+export type { ReceiptDetail, SubmitResult, TransactionInput, WaitMode } from '../utils/submit.js';
 
 export interface SubmitTransactionParameters {
   readonly transaction: TransactionInput;
@@ -19,6 +21,8 @@ export interface SubmitTransactionParameters {
   readonly wait?: WaitMode;
   /** Longest the node waits for the commit, ms (1..60,000). */
   readonly timeoutMs?: number;
+  /** With wait 'committed': 'full' receipts (default) or 'brief' ones without events. */
+  readonly receipts?: ReceiptDetail;
 }
 
 export type SubmitTransactionReturnType = SubmitResult;
@@ -38,6 +42,7 @@ export type SubmitTransactionErrorType = TongbaoApiError | TongbaoTransportError
  */
 export async function submitTransaction(client: Client, parameters: SubmitTransactionParameters): Promise<SubmitTransactionReturnType> {
   checkWait(parameters.wait, parameters.timeoutMs);
+  checkReceiptDetail(parameters.receipts);
   const bytes = transactionBytes(parameters.transaction, 'transaction');
   const json = await client.request({
     method: 'POST',
@@ -46,6 +51,7 @@ export async function submitTransaction(client: Client, parameters: SubmitTransa
       transaction: bytesToBase64(bytes),
       ...(parameters.wait === undefined ? {} : { wait: parameters.wait }),
       ...(parameters.timeoutMs === undefined ? {} : { timeoutMs: parameters.timeoutMs }),
+      ...(parameters.receipts === undefined ? {} : { receipts: parameters.receipts }),
     },
     timeoutMs: submitDeadlineMs(parameters.wait, parameters.timeoutMs, client.transport.timeoutMs),
   });

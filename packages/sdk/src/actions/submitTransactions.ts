@@ -3,11 +3,13 @@ import type { Client } from '../clients/createClient.js';
 import { InvalidParameterError, InvalidResponseError, type TongbaoApiError, type TongbaoTransportError } from '../errors.js';
 import { bytesToBase64 } from '../utils/base64.js';
 import {
+  checkReceiptDetail,
   checkWait,
   submitDeadlineMs,
   toSubmitResult,
   transactionBytes,
   type SubmitResult,
+  type ReceiptDetail,
   type TransactionInput,
   type WaitMode,
 } from '../utils/submit.js';
@@ -17,6 +19,8 @@ export interface SubmitTransactionsParameters {
   readonly transactions: readonly TransactionInput[];
   readonly wait?: WaitMode;
   readonly timeoutMs?: number;
+  /** With wait 'committed': 'full' receipts (default) or 'brief' ones without events. */
+  readonly receipts?: ReceiptDetail;
 }
 
 /** One result per transaction, in order. */
@@ -33,6 +37,7 @@ export type SubmitTransactionsErrorType = TongbaoApiError | TongbaoTransportErro
  */
 export async function submitTransactions(client: Client, parameters: SubmitTransactionsParameters): Promise<SubmitTransactionsReturnType> {
   checkWait(parameters.wait, parameters.timeoutMs);
+  checkReceiptDetail(parameters.receipts);
   const list = checkBatch(parameters.transactions);
   const what = 'POST /v1/transactions/batch';
   const json = await client.request({
@@ -42,6 +47,7 @@ export async function submitTransactions(client: Client, parameters: SubmitTrans
       transactions: list.map((t, i) => bytesToBase64(transactionBytes(t, `transactions[${i}]`))),
       ...(parameters.wait === undefined ? {} : { wait: parameters.wait }),
       ...(parameters.timeoutMs === undefined ? {} : { timeoutMs: parameters.timeoutMs }),
+      ...(parameters.receipts === undefined ? {} : { receipts: parameters.receipts }),
     },
     timeoutMs: submitDeadlineMs(parameters.wait, parameters.timeoutMs, client.transport.timeoutMs),
   });

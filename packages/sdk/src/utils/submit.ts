@@ -19,6 +19,15 @@ export type TransactionInput = Uint8Array | { readonly bytes: Uint8Array };
 
 export type WaitMode = 'none' | 'committed';
 
+/** With wait 'committed': 'full' receipts (default), or 'brief' ones — code, error and message without events. */
+export type ReceiptDetail = 'full' | 'brief';
+
+export function checkReceiptDetail(receipts: unknown): void {
+  if (receipts !== undefined && receipts !== 'full' && receipts !== 'brief') {
+    throw new InvalidParameterError(`receipts must be 'full' or 'brief', got ${JSON.stringify(receipts)}`);
+  }
+}
+
 export function transactionBytes(input: TransactionInput, name: string): Uint8Array {
   const bytes = input instanceof Uint8Array ? input : input?.bytes;
   if (!(bytes instanceof Uint8Array) || bytes.length === 0) {
