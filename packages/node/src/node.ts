@@ -214,10 +214,13 @@ export class TongbaoNode {
         logger,
         frameBytesMax: config.network.frameBytesMax,
         batchRequestDigestsMax: DEFAULT_LIMITS.payloadBatchCountMax,
-        onBatch: (ref) => {
-          payload.add(ref);
+        onBatch: (ref, author) => {
+          payload.add(ref, author);
           driverRef?.batchAvailable(ref);
         },
+        pendingLoad: (author) => payload.loadOf(author),
+        peerPendingBatchesMax: config.batch.peerPendingBatchesMax,
+        peerPendingBytesMax: config.batch.peerPendingBytesMax,
         onConsensus: (from, message) => driverRef?.deliver(from, message),
       });
       const peerLink = link;
@@ -245,7 +248,7 @@ export class TongbaoNode {
       bytesMax: config.batch.bytesMax,
       fillWaitMs: config.batch.fillWaitMs,
       onBatch: (ref, stored) => {
-        payload.add(ref);
+        payload.add(ref, selfIndex);
         link?.broadcastBatch(stored);
         driver.batchAvailable(ref);
       },

@@ -1,4 +1,5 @@
 import { fromBinary, toBinary, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
+import { assert } from './assert.js';
 import { equalBytes } from './bytes.js';
 import { DecodeError } from './errors.js';
 
@@ -40,4 +41,41 @@ export function decodeCanonical<Desc extends DescMessage>(
     );
   }
   return message;
+}
+
+/**
+ * The bytes of length-delimited field `fieldNumber` (a message, bytes or string field)
+ * inside a CANONICAL encoding, as a view — undefined when the field is absent. In
+ * canonical bytes a message field holds exactly the canonical encoding of the message,
+ * so this spares encoding it again (a batch of thousands of transactions, say). Only for
+ * bytes already decoded and found canonical, or stored after such a check; it walks
+ * the top-level fields and trusts their tags and lengths.
+ */
+export function canonicalFieldBytes(canonical: Uint8Array, fieldNumber: number): Uint8Array | undefined {
+  let offset = 0;
+  const readVarint = (): number => {
+    let value = 0;
+    for (let shift = 0; ; shift += 7) {
+      const byte = canonical[offset++]!;
+      value += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) return value;
+    }
+  };
+  while (offset < canonical.length) {
+    const tag = readVarint();
+    const wireType = tag & 7;
+    if (wireType === 0) {
+      readVarint();
+      continue;
+    }
+    if (wireType === 1 || wireType === 5) {
+      offset += wireType === 1 ? 8 : 4;
+      continue;
+    }
+    assert(wireType === 2, `canonicalFieldBytes reads only proto3 wire types, found ${wireType}`);
+    const length = readVarint();
+    if (tag >>> 3 === fieldNumber) return canonical.subarray(offset, offset + length);
+    offset += length;
+  }
+  return undefined;
 }

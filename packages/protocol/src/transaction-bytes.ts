@@ -1,5 +1,5 @@
 import { concatBytes, utf8ToBytes } from './bytes.js';
-import { decodeCanonical, encode } from './encoding.js';
+import { canonicalFieldBytes, decodeCanonical, encode } from './encoding.js';
 import { TransactionBodySchema, TransactionSchema, type Command, type Transaction, type TransactionBody } from './gen/tongbao/v1/transaction_pb.js';
 
 /**
@@ -35,9 +35,6 @@ function signingBytesOf(chainId: string, bodyBytes: Uint8Array): Uint8Array {
   return concatBytes(TRANSACTION_DOMAIN_TAG, Uint8Array.of(chain.length), chain, bodyBytes);
 }
 
-/** Field 2 (body) of a Transaction, wire type 2 (length-delimited). */
-const BODY_FIELD_TAG = (2 << 3) | 2;
-
 /**
  * The signing bytes of a transaction from its CANONICAL encoding, without encoding the
  * body again: in canonical bytes the body field holds exactly encode(body), so it is
@@ -45,23 +42,8 @@ const BODY_FIELD_TAG = (2 << 3) | 2;
  * check); on anything else the result is meaningless.
  */
 export function transactionSigningBytesFromCanonical(chainId: string, canonical: Uint8Array): Uint8Array {
-  let offset = 0;
-  const readVarint = (): number => {
-    let value = 0;
-    for (let shift = 0; ; shift += 7) {
-      const byte = canonical[offset++]!;
-      value += (byte & 0x7f) * 2 ** shift;
-      if (byte < 0x80) return value;
-    }
-  };
-  while (offset < canonical.length) {
-    const tag = readVarint();
-    const length = readVarint();
-    if (tag === BODY_FIELD_TAG) return signingBytesOf(chainId, canonical.subarray(offset, offset + length));
-    offset += length; // chain_id and signature are length-delimited too
-  }
-  // A canonical transaction with an empty body omits the field.
-  return signingBytesOf(chainId, new Uint8Array(0));
+  // Field 2 is the body; a canonical transaction with an empty body omits it.
+  return signingBytesOf(chainId, canonicalFieldBytes(canonical, 2) ?? new Uint8Array(0));
 }
 
 /** Decodes without checking the signature (the caller has, or will). Throws DecodeError. */

@@ -47,6 +47,10 @@ export interface NodeConfig {
     readonly bytesMax: number;
     /** Longest a partly filled batch waits for more transactions. */
     readonly fillWaitMs: number;
+    /** Batches one other validator may have waiting here, received and not yet ordered. */
+    readonly peerPendingBatchesMax: number;
+    /** Bytes of such batches from one other validator. */
+    readonly peerPendingBytesMax: number;
   };
   readonly consensus: {
     readonly roundTimeoutMs: number;
@@ -135,6 +139,8 @@ export const CONFIG_FIELDS: { readonly [S in Section]: Readonly<Record<keyof Nod
     transactionsMax: int(1, 100_000, 2_000, 'transactions in one batch'),
     bytesMax: int(1 * KIB, 64 * MIB, 2 * MIB, 'bytes in one batch'),
     fillWaitMs: int(0, 10_000, 5, 'longest a partly filled batch waits for more transactions'),
+    peerPendingBatchesMax: int(1, 1_000_000, 256, 'batches one other validator may have waiting here, received but not yet ordered; more are refused until some are ordered'),
+    peerPendingBytesMax: int(1 * KIB, 64 * 1024 * MIB, 256 * MIB, 'bytes of batches one other validator may have waiting here, received but not yet ordered'),
   },
   consensus: {
     roundTimeoutMs: int(50, 600_000, 1_000, 'first timeout of a round without progress'),
@@ -223,6 +229,7 @@ function checkRelations(config: NodeConfig, source: string): void {
   const rules: [boolean, string][] = [
     [config.batch.transactionsMax <= config.block.transactionsMax, 'batch.transactions_max must not exceed block.transactions_max'],
     [config.batch.bytesMax <= config.block.bytesMax, 'batch.bytes_max must not exceed block.bytes_max'],
+    [config.batch.bytesMax <= config.batch.peerPendingBytesMax, 'batch.bytes_max must not exceed batch.peer_pending_bytes_max, or no batch of a peer could ever be held'],
     [config.block.transactionsMax <= config.mempool.transactionsMax, 'block.transactions_max must not exceed mempool.transactions_max'],
     [config.block.bytesMax <= config.mempool.bytesMax, 'block.bytes_max must not exceed mempool.bytes_max'],
     [config.mempool.transactionBytesMax <= config.batch.bytesMax, 'mempool.transaction_bytes_max must not exceed batch.bytes_max'],

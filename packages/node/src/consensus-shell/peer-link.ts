@@ -1,7 +1,7 @@
 import {
   BatchRefSchema,
-  BatchSchema,
   bytesToHex,
+  canonicalFieldBytes,
   create,
   decodeCanonical,
   encode,
@@ -19,6 +19,7 @@ import type { Logger } from 'pino';
 import type { VerifierPool } from '../mempool/verifier-pool.js';
 import type { BatchStore, StoredBatch } from './batch-store.js';
 import type { ConsensusTransport } from './consensus-driver.js';
+import type { AuthorLoad } from './payload-queue.js';
 
 /** What the link needs of the peer network: opaque frames to and from validator indexes. */
 export interface FrameTransport {
@@ -36,8 +37,13 @@ export interface PeerLinkOptions {
   readonly frameBytesMax: number;
   /** Digests one BatchRequest may ask for. */
   readonly batchRequestDigestsMax: number;
-  /** Told of every batch received, verified and stored. */
-  readonly onBatch: (ref: BatchRef) => void;
+  /** Told of every batch received, verified and stored, with its author's validator index. */
+  readonly onBatch: (ref: BatchRef, author: number) => void;
+  /** What a validator has waiting here, received and not yet ordered. */
+  readonly pendingLoad: (author: number) => AuthorLoad;
+  /** Bounds on that load per validator; a batch beyond them is refused unread. */
+  readonly peerPendingBatchesMax: number;
+  readonly peerPendingBytesMax: number;
   readonly onConsensus: (from: number, message: ConsensusMessage) => void;
 }
 
@@ -49,6 +55,10 @@ export interface PeerLinkOptions {
  */
 export class PeerLink implements ConsensusTransport {
   private readonly requested = new Set<string>();
+  /** Batches of each peer being verified now: counted against its bound too. */
+  private readonly verifying = new Map<number, number>();
+  /** Batches refused per peer for exceeding its bound (logged once per 1,000). */
+  private readonly refused = new Map<number, number>();
 
   constructor(private readonly options: PeerLinkOptions) {}
 
@@ -83,7 +93,8 @@ export class PeerLink implements ConsensusTransport {
         this.options.onConsensus(from, message.kind.value);
         return;
       case 'batch':
-        void this.receiveBatch(from, message.kind.value).catch((error: unknown) => this.options.logger.error({ err: error, from }, 'storing a batch failed'));
+        // The frame was found canonical, so the batch's encoding is a slice of it (field 2).
+        void this.receiveBatch(from, message.kind.value, canonicalFieldBytes(frame, 2)!).catch((error: unknown) => this.options.logger.error({ err: error, from }, 'storing a batch failed'));
         return;
       case 'batchRequest': {
         for (const digest of message.kind.value.digests.slice(0, this.options.batchRequestDigestsMax)) {
@@ -98,8 +109,7 @@ export class PeerLink implements ConsensusTransport {
     }
   }
 
-  private async receiveBatch(from: number, batch: Batch): Promise<void> {
-    const encoded = encode(BatchSchema, batch);
+  private async receiveBatch(from: number, batch: Batch, encoded: Uint8Array): Promise<void> {
     const digest = this.options.batches.digestOf(encoded);
     const key = bytesToHex(digest);
     const wasRequested = this.requested.delete(key);
@@ -112,7 +122,16 @@ export class PeerLink implements ConsensusTransport {
       this.options.logger.warn({ from }, 'a peer sent a batch it did not author and nobody asked for');
       return;
     }
-    const results = await this.options.pool.verify(batch.transactions);
+    // A batch asked for by digest is needed to execute a certified block: never refused.
+    if (!wasRequested && this.overBound(from, encoded.length)) return;
+    const author = wasRequested ? this.options.validators.findIndex((key) => equalBytes(key, batch.author)) : from;
+    this.verifying.set(from, (this.verifying.get(from) ?? 0) + 1);
+    let results;
+    try {
+      results = await this.options.pool.verify(batch.transactions);
+    } finally {
+      this.verifying.set(from, this.verifying.get(from)! - 1);
+    }
     const transactions: VerifiedTransaction[] = [];
     for (const result of results) {
       if (!result.ok) {
@@ -122,6 +141,23 @@ export class PeerLink implements ConsensusTransport {
       transactions.push(result.transaction);
     }
     await this.options.batches.store(batch, encoded, transactions);
-    this.options.onBatch(create(BatchRefSchema, { digest, transactionCount: transactions.length, bytes: BigInt(encoded.length) }));
+    this.options.onBatch(create(BatchRefSchema, { digest, transactionCount: transactions.length, bytes: BigInt(encoded.length) }), author);
+  }
+
+  /**
+   * Whether validator `from` already has as many batches (or bytes) waiting here as it
+   * may: a validator that disseminates faster than the chain orders — or floods on
+   * purpose — must not exhaust this node's memory, disk and verification threads.
+   */
+  private overBound(from: number, bytes: number): boolean {
+    const load = this.options.pendingLoad(from);
+    const batches = load.batches + (this.verifying.get(from) ?? 0);
+    if (batches < this.options.peerPendingBatchesMax && load.bytes + BigInt(bytes) <= BigInt(this.options.peerPendingBytesMax)) return false;
+    const refused = (this.refused.get(from) ?? 0) + 1;
+    this.refused.set(from, refused);
+    if (refused % 1_000 === 1) {
+      this.options.logger.warn({ from, pendingBatches: batches, pendingBytes: Number(load.bytes), refused }, "refused a peer's batch: it has too many waiting here");
+    }
+    return true;
   }
 }
