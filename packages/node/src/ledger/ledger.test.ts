@@ -74,6 +74,7 @@ async function checkChain(ledger: Ledger): Promise<void> {
       return hash(transactionSigningBytes(tx.chainId, tx.body!));
     });
     assert.equal(header.transactionCount, block.transactions.length);
+    block.transactions.forEach((bytes, i) => assert.ok(equalBytes(ledger.transactionId(bytes), ids[i]!), `ledger.transactionId of transaction ${i} of block ${height}`));
     assert.ok(equalBytes(header.transactionsRoot, merkleRoot(hash, ids)), `block ${height} transactions root`);
     const receipts = ids.map((id) => ledger.store.getReceipt(id)!.receipt);
     assert.ok(equalBytes(header.receiptsRoot, merkleRoot(hash, receipts.map((r) => hash(encode(ReceiptSchema, r))))), `block ${height} receipts root`);

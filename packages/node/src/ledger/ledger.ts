@@ -13,6 +13,7 @@ import {
   merkleRoot,
   suiteNameFromId,
   TongbaoError,
+  transactionSigningBytesFromCanonical,
   verifyTransaction,
   getSuite,
   type Block,
@@ -122,7 +123,8 @@ export class Ledger {
 
   /** The id of an encoded transaction of this chain (the hash of its signing bytes). */
   transactionId(bytes: Uint8Array): Uint8Array {
-    return decodeVerifiedTransaction(this.suiteName, this.chainId, bytes).id;
+    // Stored transactions were found canonical on entry: hash their signing bytes as they lie.
+    return this.suite.hash(transactionSigningBytesFromCanonical(this.chainId, bytes));
   }
 
   /**
