@@ -1,6 +1,7 @@
 export * as api from './api/index.js';
 export * from './assert.js';
 export * from './block.js';
+export * from './consensus-bytes.js';
 export * from './bytes.js';
 export * from './errors.js';
 export * from './encoding.js';
