@@ -15,6 +15,7 @@ export * from './gen/tongbao/v1/consensus_pb.js';
 export * from './gen/tongbao/v1/crypto_pb.js';
 export * from './gen/tongbao/v1/currency_pb.js';
 export * from './gen/tongbao/v1/currency_state_pb.js';
+export * from './gen/tongbao/v1/evidence_pb.js';
 export * from './gen/tongbao/v1/genesis_pb.js';
 export * from './gen/tongbao/v1/governance_pb.js';
 export * from './gen/tongbao/v1/peer_pb.js';
