@@ -1,5 +1,4 @@
 import {
-  assert,
   bytesToHex,
   consensusBlockHash,
   ConflictingProposalsSchema,
@@ -198,7 +197,13 @@ function proposalClaim(chainId: string, hash: (data: Uint8Array) => Uint8Array, 
  */
 export function examineEvidence(state: RecordReader, config: ChainConfig, command: SubmitEvidence): Misconduct | Rejection {
   const kind = command.evidence!.kind;
-  assert(config.cryptoSuite !== CryptoSuite.UNSPECIFIED, 'the chain config written at genesis names the crypto suite');
+  const set = state.get(validatorSetStore, VALIDATOR_SET_PATH);
+  // A chain whose genesis state was written before evidence existed has neither the suite
+  // in its config nor the validator set: it cannot judge evidence, and says so the same
+  // way on every node rather than halting them.
+  if (config.cryptoSuite === CryptoSuite.UNSPECIFIED || set === undefined) {
+    return reject('UNSUPPORTED_COMMAND', "this chain's genesis state holds no validator set or crypto suite, so it cannot judge misbehaviour evidence");
+  }
   const suite = suiteNameFromId(config.cryptoSuite);
   const chainId = config.chainId;
   let claim: Claim | Rejection;
@@ -207,8 +212,6 @@ export function examineEvidence(state: RecordReader, config: ChainConfig, comman
   else return reject('MALFORMED_COMMAND', 'evidence is required: two conflicting votes or two conflicting proposals of one validator');
   if ('code' in claim) return claim;
 
-  const set = state.get(validatorSetStore, VALIDATOR_SET_PATH);
-  assert(set !== undefined, 'state holds the validator set written at genesis');
   if (claim.epoch !== set.epoch) {
     return invalid(`the ${claim.noun} are of epoch ${claim.epoch}, but the validator set is of epoch ${set.epoch}; a validator index names a key only within its epoch`);
   }

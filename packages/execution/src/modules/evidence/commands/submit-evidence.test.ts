@@ -39,7 +39,7 @@ import {
   type Vote,
   type VoteData,
 } from '@tongbao/protocol';
-import { evidenceKeyPrefix } from '../../../keys.js';
+import { evidenceKeyPrefix, validatorSetKey } from '../../../keys.js';
 import { getEvidence } from '../queries.js';
 import { defaultCurrencyParams } from '../../currency/limits.js';
 import { getNextNonce } from '../../currency/queries.js';
@@ -392,6 +392,15 @@ test('an SM2 chain judges evidence with SM2: recorded when valid, every bit flip
   expectOk(chain.run(sender, cmd.submitEvidence({ evidence: doubleProposal(sm2, 2) })));
   assert.ok(getEvidence(chain.state, keys[1]!.publicKey, 0n, MisbehaviourKind.CONFLICTING_VOTES, 7n) !== undefined);
   assert.ok(getEvidence(chain.state, keys[2]!.publicKey, 0n, MisbehaviourKind.CONFLICTING_PROPOSALS, 5n) !== undefined);
+});
+
+test('a chain whose genesis state predates evidence refuses it as UNSUPPORTED_COMMAND on every node, without halting', () => {
+  const chain = new TestChain(genesisWithValidators());
+  // Remove what an older genesis did not write: the validator set.
+  chain.state.entries.delete(bytesToHex(validatorSetKey()));
+  const receipt = expectRejected(chain.run(KEYS.regulator, cmd.submitEvidence({ evidence: doubleVote() })), 'UNSUPPORTED_COMMAND');
+  assert.match(receipt.message, /holds no validator set or crypto suite/);
+  assert.deepEqual(evidenceKeys(chain), []);
 });
 
 test('execution of evidence is deterministic: the same block gives the same outcomes and state changes', () => {
