@@ -170,9 +170,31 @@ for (const [prefix, valid] of PARAM_ROUTES) {
   });
 }
 
+test('fuzz GET /v1/evidence query string', async () => {
+  const t = await createTestApi(LIMITS);
+  const hexOk = (v: string) => /^([0-9a-f]{2}){1,512}$/.test(v);
+  const limitOk = (v: string) => /^[1-9][0-9]{0,2}$/.test(v) && Number(v) <= api.EVIDENCE_PAGE_RECORDS_MAX;
+  const value = fc.oneof(paramValue, fc.constantFrom('', '1', '100', '101', 'ab', 'abc', 'AB'));
+  const key = fc.constantFrom('validator', 'after', 'limit', 'round', 'validator[]', '');
+  await fc.assert(
+    fc.asyncProperty(fc.array(fc.tuple(key, value), { minLength: 1, maxLength: 3 }), async (pairs) => {
+      const keys = pairs.map(([k]) => k);
+      const valid =
+        new Set(keys).size === keys.length &&
+        pairs.every(([k, v]) => (k === 'limit' ? limitOk(v) : k === 'validator' || k === 'after' ? hexOk(v) : false));
+      fc.pre(!valid);
+      const query = pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+      const before = t.service.calls.filter((call) => call.method === 'evidence').length;
+      await assertRejected(t, { method: 'GET', url: `/v1/evidence?${query}` });
+      assert.equal(t.service.calls.filter((call) => call.method === 'evidence').length, before, `the node was asked: ${query}`);
+    }),
+    { numRuns: RUNS },
+  );
+});
+
 test('fuzz random methods and paths outside the API', async () => {
   const t = await createTestApi(LIMITS);
-  const known = /^\/(v1\/(status|genesis|supply|subscribe|transactions|blocks|accounts|wallets|signers)|metrics|openapi\.json)/;
+  const known = /^\/(v1\/(status|genesis|supply|subscribe|transactions|blocks|accounts|wallets|signers|evidence)|metrics|openapi\.json)/;
   await fc.assert(
     fc.asyncProperty(fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'), fc.webPath(), async (method, path) => {
       fc.pre(!known.test(path));

@@ -1,4 +1,4 @@
-export type { NodeService, SubmitOptions, SubscriptionTopic } from './node-service.js';
+export type { EvidenceQuery, NodeService, SubmitOptions, SubscriptionTopic } from './node-service.js';
 export { createApiServer } from './server.js';
 export { API_OPTIONS_DEFAULT, resolveApiOptions, type ApiOptions } from './options.js';
 export { ApiError, ERROR_STATUS, MESSAGE_ONLY_CODES, toErrorReply, type ApiErrorCode, type ErrorReply } from './errors.js';

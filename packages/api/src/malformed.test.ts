@@ -127,6 +127,23 @@ const CASES: Case[] = [
   { name: 'signer: not hex', request: get('/v1/signers/xyz0'), status: 400, code: M },
   { name: 'signer: uppercase', request: get('/v1/signers/ABCD'), status: 400, code: M },
   { name: 'signer: key over 512 bytes', request: get(`/v1/signers/${'ab'.repeat(513)}`), status: 400, code: M },
+  // GET /v1/evidence
+  { name: 'evidence: limit 0', request: get('/v1/evidence?limit=0'), status: 400, code: M },
+  { name: 'evidence: limit over the page maximum', request: get(`/v1/evidence?limit=${api.EVIDENCE_PAGE_RECORDS_MAX + 1}`), status: 400, code: M },
+  { name: 'evidence: limit negative', request: get('/v1/evidence?limit=-1'), status: 400, code: M },
+  { name: 'evidence: limit with a leading zero', request: get('/v1/evidence?limit=010'), status: 400, code: M },
+  { name: 'evidence: limit not a number', request: get('/v1/evidence?limit=ten'), status: 400, code: M },
+  { name: 'evidence: limit of four digits', request: get('/v1/evidence?limit=1000'), status: 400, code: M },
+  { name: 'evidence: validator not hex', request: get('/v1/evidence?validator=xyz0'), status: 400, code: M },
+  { name: 'evidence: validator odd hex', request: get('/v1/evidence?validator=abc'), status: 400, code: M },
+  { name: 'evidence: validator uppercase', request: get('/v1/evidence?validator=ABCD'), status: 400, code: M },
+  { name: 'evidence: validator empty', request: get('/v1/evidence?validator='), status: 400, code: M },
+  { name: 'evidence: validator over 512 bytes', request: get(`/v1/evidence?validator=${'ab'.repeat(513)}`), status: 400, code: M },
+  { name: 'evidence: after not hex', request: get('/v1/evidence?after=next-page'), status: 400, code: M },
+  { name: 'evidence: after empty', request: get('/v1/evidence?after='), status: 400, code: M },
+  { name: 'evidence: repeated validator', request: get(`/v1/evidence?validator=${'aa'.repeat(32)}&validator=${'bb'.repeat(32)}`), status: 400, code: M },
+  { name: 'evidence: unknown query key', request: get('/v1/evidence?round=7'), status: 400, code: M },
+  { name: 'evidence: POST', request: json('/v1/evidence', {}), status: 404, code: 'NOT_FOUND' },
   // Unknown routes and methods
   { name: 'unknown route', request: get('/v1/nothing'), status: 404, code: 'NOT_FOUND' },
   { name: 'unknown version', request: get('/v2/status'), status: 404, code: 'NOT_FOUND' },
@@ -140,6 +157,7 @@ test('every malformed request gets its typed 4xx error and submits nothing', asy
   for (const c of CASES) {
     const before = service.stateChanges;
     const submitsBefore = service.calls.filter((call) => call.method === 'submit').length;
+    const evidenceQueriesBefore = service.calls.filter((call) => call.method === 'evidence').length;
     const { status, body, response } = await request(c.request);
     assert.equal(status, c.status, `${c.name}: status ${status}, body ${response.body.slice(0, 300)}`);
     assert.ok(isErrorBody(body), `${c.name}: not an ErrorBody: ${response.body.slice(0, 300)}`);
@@ -147,6 +165,7 @@ test('every malformed request gets its typed 4xx error and submits nothing', asy
     assert.ok(body.error.message.length > 0, c.name);
     assert.equal(service.stateChanges, before, `${c.name}: state changed`);
     assert.equal(service.calls.filter((call) => call.method === 'submit').length, submitsBefore, `${c.name}: submit was called`);
+    assert.equal(service.calls.filter((call) => call.method === 'evidence').length, evidenceQueriesBefore, `${c.name}: the evidence query reached the node`);
   }
 });
 

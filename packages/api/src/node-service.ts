@@ -5,7 +5,8 @@
  *
  * Read methods are synchronous because the node answers them from committed state in
  * memory or through synchronous storage reads; only submission waits (for the mempool's
- * verifier and, with wait 'committed', for consensus) and metrics (prom-client) are async.
+ * verifier and, with wait 'committed', for consensus), the evidence listing (a range
+ * enumeration of the store) and metrics (prom-client) are async.
  *
  * Errors: a method throws a TongbaoError (from @tongbao/protocol) with a code of the
  * table in errors.ts (NOT_FOUND, MEMPOOL_FULL, SHUTTING_DOWN, …); anything else is
@@ -27,6 +28,16 @@ export type SubscriptionTopic =
   | { kind: 'wallet'; walletId: string }
   | { kind: 'receipt'; id: string /* hex */ };
 
+/** A page of GET /v1/evidence: optionally one validator's records, those after a cursor. */
+export interface EvidenceQuery {
+  /** Only this validator key's records. */
+  readonly validator?: Uint8Array;
+  /** The `next` cursor of the previous page: only records after it. */
+  readonly after?: Uint8Array;
+  /** 1..EVIDENCE_PAGE_RECORDS_MAX. */
+  readonly limit: number;
+}
+
 export interface NodeService {
   status(): api.StatusResponse;
   genesis(): api.GenesisResponse;
@@ -44,6 +55,8 @@ export interface NodeService {
   wallet(walletId: string): api.WalletResponse;
   supply(): api.SupplyResponse;
   signer(publicKey: Uint8Array): api.SignerResponse;
+  /** Recorded misbehaviour from committed state. Async: the node enumerates a key range of its store. */
+  evidence(query: EvidenceQuery): Promise<api.EvidenceListResponse>;
   /** Calls listener for every matching event until the returned function is called. */
   subscribe(topic: SubscriptionTopic, listener: (event: api.SubscriptionEvent) => void): () => void;
   /** Prometheus text exposition, served at /metrics. */

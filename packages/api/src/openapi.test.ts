@@ -47,6 +47,7 @@ test('the document lists exactly the routes the server serves', async () => {
     'GET /v1/wallets/{walletId}',
     'GET /v1/supply',
     'GET /v1/signers/{publicKey}',
+    'GET /v1/evidence',
     'GET /v1/subscribe',
     'GET /openapi.json',
     'GET /metrics',

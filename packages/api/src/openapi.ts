@@ -24,6 +24,7 @@ const COMPONENTS: Readonly<Record<string, TSchema>> = {
   WalletResponse: api.WalletResponse,
   SupplyResponse: api.SupplyResponse,
   SignerResponse: api.SignerResponse,
+  EvidenceListResponse: api.EvidenceListResponse,
   SubscribeMessage: api.SubscribeMessage,
   UnsubscribeMessage: api.UnsubscribeMessage,
   ClientMessage: api.ClientMessage,

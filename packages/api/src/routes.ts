@@ -52,6 +52,12 @@ const AccountParams = Type.Object({ accountId: api.AccountId }, { additionalProp
 const WalletParams = Type.Object({ walletId: api.Identifier }, { additionalProperties: false });
 const PublicKeyHex = Type.String({ pattern: '^([0-9a-f]{2}){1,512}$', description: 'public key, lowercase hex' });
 const SignerParams = Type.Object({ publicKey: PublicKeyHex }, { additionalProperties: false });
+const EvidenceLimitQuery = Type.String({ pattern: '^[1-9][0-9]{0,2}$', description: `records per page, 1..${api.EVIDENCE_PAGE_RECORDS_MAX} (default ${api.EVIDENCE_PAGE_RECORDS_MAX})` });
+const EvidenceCursor = Type.String({ pattern: '^([0-9a-f]{2}){1,512}$', description: 'the `next` of the previous page' });
+const EvidenceQuery = Type.Object(
+  { validator: Type.Optional(PublicKeyHex), after: Type.Optional(EvidenceCursor), limit: Type.Optional(EvidenceLimitQuery) },
+  { additionalProperties: false },
+);
 
 function waitOptions(
   options: ApiOptions,
@@ -226,6 +232,28 @@ export const ROUTES: readonly RouteSpec[] = [
     errors: [],
     handler(service, _options, request) {
       return service.signer(hexParamToBytes((request.params as { publicKey: string }).publicKey, 'params/publicKey'));
+    },
+  },
+  {
+    method: 'GET',
+    url: '/v1/evidence',
+    operationId: 'listEvidence',
+    summary: "Recorded misbehaviour: validators' conflicting votes and proposals, with the evidence",
+    description: 'In state-key order (validator key, epoch, kind, round); `validator` narrows to one key; page with `limit` and `after` = the previous `next`.',
+    body: 'none',
+    schema: { querystring: EvidenceQuery, response: { 200: api.EvidenceListResponse } },
+    errors: [],
+    handler(service, _options, request) {
+      const query = request.query as { validator?: string; after?: string; limit?: string };
+      const limit = query.limit === undefined ? api.EVIDENCE_PAGE_RECORDS_MAX : Number(query.limit);
+      if (limit > api.EVIDENCE_PAGE_RECORDS_MAX) {
+        throw new ApiError('MALFORMED_REQUEST', `querystring/limit must be at most ${api.EVIDENCE_PAGE_RECORDS_MAX}`, { details: { in: 'querystring' } });
+      }
+      return service.evidence({
+        ...(query.validator === undefined ? {} : { validator: hexParamToBytes(query.validator, 'querystring/validator') }),
+        ...(query.after === undefined ? {} : { after: hexParamToBytes(query.after, 'querystring/after') }),
+        limit,
+      });
     },
   },
   {

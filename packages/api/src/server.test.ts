@@ -198,6 +198,30 @@ test('GET /v1/accounts/:accountId, /v1/wallets/:walletId, /v1/signers/:publicKey
   assert.equal(sm2.status, 200);
 });
 
+test('GET /v1/evidence: every record, one validator\'s, and page by page with next/after', async () => {
+  const { request, service } = await createTestApi();
+  const rounds = (page: api.EvidenceListResponse) => page.records.map((r) => (r as { round: string }).round);
+  const all = await request({ method: 'GET', url: '/v1/evidence' });
+  assert.equal(all.status, 200);
+  assertShape(api.EvidenceListResponse, all.body);
+  const list = all.body as api.EvidenceListResponse;
+  assert.deepEqual(rounds(list), ['7', '9']);
+  assert.equal(list.next, undefined, 'one page holds both');
+  assert.deepEqual(service.calls.at(-1)!.args[0], { limit: api.EVIDENCE_PAGE_RECORDS_MAX });
+
+  const one = (await request({ method: 'GET', url: `/v1/evidence?validator=${'bb'.repeat(32)}` })).body as api.EvidenceListResponse;
+  assert.deepEqual(one.records.map((r) => (r as { validatorIndex: number }).validatorIndex), [2]);
+  assert.deepEqual(service.calls.at(-1)!.args[0], { validator: new Uint8Array(32).fill(0xbb), limit: api.EVIDENCE_PAGE_RECORDS_MAX });
+
+  const first = (await request({ method: 'GET', url: '/v1/evidence?limit=1' })).body as api.EvidenceListResponse;
+  assert.deepEqual(rounds(first), ['7']);
+  assert.ok(first.next !== undefined, 'a next page is announced');
+  const second = (await request({ method: 'GET', url: `/v1/evidence?limit=1&after=${first.next}` })).body as api.EvidenceListResponse;
+  assert.deepEqual(rounds(second), ['9']);
+  assert.equal(second.next, undefined);
+  assert.deepEqual((await request({ method: 'GET', url: `/v1/evidence?validator=${'cc'.repeat(32)}` })).body, { height: '0', records: [] });
+});
+
 test('GET /metrics serves the service text with its content type; /openapi.json is JSON', async () => {
   const { request } = await createTestApi();
   const metrics = await request({ method: 'GET', url: '/metrics' });

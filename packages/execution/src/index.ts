@@ -23,3 +23,5 @@ export { decodeAccount } from './modules/currency/store.js';
 export * from './modules/currency/queries.js';
 export * from './modules/currency/audit.js';
 export { validateGenesis } from './modules/governance/genesis.js';
+export { decodeEvidenceRecord, getEvidence, getValidatorSet } from './modules/evidence/queries.js';
+export { EVIDENCE_SIGNATURE_BYTES_MAX } from './modules/evidence/examine.js';

@@ -15,6 +15,8 @@ export const WALLET_PREFIX = 'wallet/';
 export const ISSUANCE_REQUEST_PREFIX = 'issuance-request/';
 export const QUOTA_PREFIX = 'quota/';
 export const PAYMENT_PREFIX = 'payment/';
+export const VALIDATOR_SET_PATH = 'validators';
+export const EVIDENCE_PREFIX = 'evidence/';
 
 /** The key prefix of every account record, for auditors that enumerate all balances. */
 export const ACCOUNT_KEY_PREFIX: Uint8Array = utf8ToBytes(ACCOUNT_PREFIX);
@@ -38,6 +40,20 @@ export const issuanceRequestPath = (operatorId: string, requestId: string): stri
   `${ISSUANCE_REQUEST_PREFIX}${operatorId}/${requestId}`;
 export const quotaPath = (operatorId: string): string => QUOTA_PREFIX + operatorId;
 export const paymentPath = (payerWalletId: string, paymentId: string): string => `${PAYMENT_PREFIX}${payerWalletId}/${paymentId}`;
+
+/** The kinds of misbehaviour as they appear in evidence keys. */
+export type EvidenceKindSegment = 'conflicting-votes' | 'conflicting-proposals';
+
+/** Fixed width, so that keys of one validator sort by epoch and round numerically. */
+const u64Segment = (value: bigint): string => value.toString().padStart(20, '0');
+
+/**
+ * "evidence/<hex validator key>/<epoch>/<kind>/<round>": one key per misbehaviour, so the
+ * same misbehaviour — whichever two messages prove it, in whichever order — is recorded
+ * once; and one validator's records are one contiguous range.
+ */
+export const evidencePath = (validatorPublicKey: Uint8Array, epoch: bigint, kind: EvidenceKindSegment, round: bigint): string =>
+  `${EVIDENCE_PREFIX}${bytesToHex(validatorPublicKey)}/${u64Segment(epoch)}/${kind}/${u64Segment(round)}`;
 
 /**
  * The bytes of a path (UTF-8), as storage keys it. Paths are ASCII in practice, and for
@@ -66,3 +82,7 @@ export const issuanceRequestKey = (operatorId: string, requestId: string): Uint8
   stateKey(issuanceRequestPath(operatorId, requestId));
 export const quotaKey = (operatorId: string): Uint8Array => stateKey(quotaPath(operatorId));
 export const paymentKey = (payerWalletId: string, paymentId: string): Uint8Array => stateKey(paymentPath(payerWalletId, paymentId));
+export const validatorSetKey = (): Uint8Array => stateKey(VALIDATOR_SET_PATH);
+/** The prefix of every evidence record, or of one validator's records. */
+export const evidenceKeyPrefix = (validatorPublicKey?: Uint8Array): Uint8Array =>
+  stateKey(validatorPublicKey === undefined ? EVIDENCE_PREFIX : `${EVIDENCE_PREFIX}${bytesToHex(validatorPublicKey)}/`);

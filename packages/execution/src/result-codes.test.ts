@@ -32,6 +32,8 @@ const PINNED: Record<string, number> = {
   LIMIT_PER_PAYMENT: 116,
   LIMIT_PER_DAY: 117,
   BALANCE_CAP: 118,
+  EVIDENCE_INVALID: 200,
+  EVIDENCE_ALREADY_RECORDED: 201,
 };
 
 test('result codes keep their numbers and names forever', () => {
@@ -43,7 +45,7 @@ test('codes are unique and in their ranges', () => {
   assert.equal(new Set(numbers).size, numbers.length);
   for (const [name, code] of Object.entries(ResultCode)) {
     assert.equal(resultName(code), name);
-    assert.ok(code === 0 || (code >= 1 && code <= 99) || (code >= 100 && code <= 199), `${name} ${code}`);
+    assert.ok(code === 0 || (code >= 1 && code <= 99) || (code >= 100 && code <= 199) || (code >= 200 && code <= 299), `${name} ${code}`);
   }
   assert.equal(resultName(99), undefined);
 });

@@ -6,6 +6,7 @@
  *   0        success
  *   1–99     envelope and authorization: who signed, with which nonce, for what
  *   100–199  currency
+ *   200–299  misbehaviour evidence
  */
 export const ResultCode = {
   OK: 0,
@@ -54,6 +55,11 @@ export const ResultCode = {
   LIMIT_PER_DAY: 117,
   /** The payee would exceed its tier's balance cap and cannot sweep the excess. */
   BALANCE_CAP: 118,
+
+  /** The evidence does not prove misbehaviour: not one validator, not conflicting, or a signature fails. */
+  EVIDENCE_INVALID: 200,
+  /** This misbehaviour (validator, epoch, kind, round) is already recorded. */
+  EVIDENCE_ALREADY_RECORDED: 201,
 } as const;
 
 export type ResultName = keyof typeof ResultCode;

@@ -21,6 +21,7 @@ import {
   type ConsensusConfig,
   type RestoredState,
 } from '@tongbao/consensus';
+import { getNextNonce } from '@tongbao/execution';
 import { createApiServer } from '@tongbao/api';
 import { PeerNetwork } from '@tongbao/network';
 import type { FastifyInstance } from 'fastify';
@@ -39,6 +40,7 @@ import { ConsensusStore } from './consensus-shell/consensus-store.js';
 import { ConsensusDriver, NO_PEERS } from './consensus-shell/consensus-driver.js';
 import { PayloadQueue } from './consensus-shell/payload-queue.js';
 import { PeerLink } from './consensus-shell/peer-link.js';
+import { EvidenceReporter } from './consensus-shell/evidence-reporter.js';
 
 export interface StartOptions {
   /** Where logs go (stdout by default). */
@@ -64,6 +66,7 @@ export class TongbaoNode {
       readonly driver: ConsensusDriver;
       readonly batchMaker: BatchMaker;
       readonly network: PeerNetwork | undefined;
+      readonly evidenceReporter: EvidenceReporter;
     },
   ) {}
 
@@ -226,6 +229,17 @@ export class TongbaoNode {
       const peerLink = link;
       network.onFrame((from, frame) => peerLink.handleFrame(from, frame));
     }
+    // Misbehaviour the core finds goes on chain: signed with this validator's key and
+    // admitted like any client's transaction (admission is created below; the reporter
+    // first submits when consensus runs, after start).
+    const evidenceReporter = new EvidenceReporter({
+      suite: ledger.suiteName,
+      chainId: ledger.chainId,
+      keys: home.validatorKeys,
+      nextNonce: () => mempool.pendingNonce(home.validatorKeys.publicKey) ?? getNextNonce(ledger.state, home.validatorKeys.publicKey),
+      submit: async (transaction) => (await admission.submit([transaction], { wait: 'none', timeoutMs: config.api.waitTimeoutMsDefault, receipts: 'brief' }))[0]!,
+      logger,
+    });
     const driver = new ConsensusDriver({
       core,
       store: consensusStore,
@@ -237,6 +251,7 @@ export class TongbaoNode {
       hash: suite.hash,
       validatorCount: validators.length,
       selfIndex,
+      onEvidence: (evidence) => void evidenceReporter.report(evidence),
       ...(link === undefined ? {} : { fetchBatches: (from: number, refs: readonly BatchRef[]) => link.requestBatches(from, refs) }),
     });
     driverRef = driver;
@@ -267,7 +282,7 @@ export class TongbaoNode {
     const [host, port] = splitHostPort(config.api.listen);
     await server.listen({ host, port });
     driver.start();
-    const node = new TongbaoNode(home, logger, ledger, service, server, { ledgerKv, consensusKv, pool, driver, batchMaker, network });
+    const node = new TongbaoNode(home, logger, ledger, service, server, { ledgerKv, consensusKv, pool, driver, batchMaker, network, evidenceReporter });
     logger.info({ api: node.apiUrl, height: Number(ledger.height), validator: selfIndex, validators: validators.length }, 'node started');
     return node;
   }
@@ -277,6 +292,8 @@ export class TongbaoNode {
     this.parts.batchMaker.stop();
     await this.server.close();
     await this.parts.driver.stop();
+    // Reports under way finish on the verifier pool and the mempool, which close next.
+    await this.parts.evidenceReporter.settled();
     await this.parts.network?.close();
     await this.parts.pool.close();
     await this.parts.consensusKv.close();

@@ -44,3 +44,12 @@ export class TransactionError extends TongbaoError {
     this.name = 'TransactionError';
   }
 }
+
+/** A chain id outside 1..CHAIN_ID_BYTES_MAX bytes: nothing can be signed for such a chain. */
+export class ChainIdError extends TongbaoError {
+  declare readonly code: 'INVALID_CHAIN_ID';
+  constructor(message: string, options: { details?: Record<string, unknown>; cause?: unknown } = {}) {
+    super('INVALID_CHAIN_ID', message, options);
+    this.name = 'ChainIdError';
+  }
+}

@@ -1,6 +1,7 @@
 export * as api from './api/index.js';
 export * from './assert.js';
 export * from './block.js';
+export * from './consensus-bytes.js';
 export * from './bytes.js';
 export * from './errors.js';
 export * from './encoding.js';
@@ -14,6 +15,7 @@ export * from './gen/tongbao/v1/consensus_pb.js';
 export * from './gen/tongbao/v1/crypto_pb.js';
 export * from './gen/tongbao/v1/currency_pb.js';
 export * from './gen/tongbao/v1/currency_state_pb.js';
+export * from './gen/tongbao/v1/evidence_pb.js';
 export * from './gen/tongbao/v1/genesis_pb.js';
 export * from './gen/tongbao/v1/governance_pb.js';
 export * from './gen/tongbao/v1/peer_pb.js';

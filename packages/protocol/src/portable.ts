@@ -63,9 +63,11 @@ export {
 } from './crypto/sm2-portable.js';
 export { sm3Portable } from './crypto/sm3-portable.js';
 export * from './gen/tongbao/v1/block_pb.js';
+export * from './gen/tongbao/v1/consensus_pb.js';
 export * from './gen/tongbao/v1/crypto_pb.js';
 export * from './gen/tongbao/v1/currency_pb.js';
 export * from './gen/tongbao/v1/currency_state_pb.js';
+export * from './gen/tongbao/v1/evidence_pb.js';
 export * from './gen/tongbao/v1/genesis_pb.js';
 export * from './gen/tongbao/v1/governance_pb.js';
 export * from './gen/tongbao/v1/receipt_pb.js';

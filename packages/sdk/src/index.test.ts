@@ -50,6 +50,7 @@ test('the exported names are exactly these', () => {
     'setWalletTierCommand',
     'signCommand',
     'submitBinary',
+    'submitEvidenceCommand',
     'submitTransaction',
     'submitTransactions',
     'subscribe',

@@ -64,6 +64,7 @@ export {
   type SetWalletTierParameters,
   type UnfreezeWalletParameters,
 } from './commands/currency.js';
+export { submitEvidenceCommand, type SubmitEvidenceParameters } from './commands/evidence.js';
 
 // actions
 export { getAccount, type GetAccountErrorType, type GetAccountParameters, type GetAccountReturnType } from './actions/getAccount.js';

@@ -13,8 +13,8 @@
  * changed nothing. `failNext(method, error)` makes the next call of a method throw.
  */
 import { createHash } from 'node:crypto';
-import { api, bytesToHex, utf8ToBytes, TongbaoError } from '@tongbao/protocol';
-import type { NodeService, SubmitOptions, SubscriptionTopic } from '../node-service.js';
+import { api, bytesToHex, compareBytes, utf8ToBytes, TongbaoError } from '@tongbao/protocol';
+import type { EvidenceQuery, NodeService, SubmitOptions, SubscriptionTopic } from '../node-service.js';
 
 export const FAKE_TRANSACTION_MAGIC = utf8ToBytes('TBTX');
 
@@ -65,6 +65,11 @@ export class FakeNodeService implements NodeService {
     ['alice', 500_00n],
     ['bob', 0n],
   ]);
+  /** Recorded misbehaviour, keyed as the node keys it ("evidence/<hex validator key>/…"). */
+  readonly evidenceRecords: Array<{ key: Uint8Array; record: api.ProtoJsonValue }> = [
+    { key: utf8ToBytes(`evidence/${'aa'.repeat(32)}/${'0'.repeat(20)}/conflicting-votes/${'7'.padStart(20, '0')}`), record: { validatorIndex: 1, kind: 'MISBEHAVIOUR_KIND_CONFLICTING_VOTES', round: '7' } },
+    { key: utf8ToBytes(`evidence/${'bb'.repeat(32)}/${'0'.repeat(20)}/conflicting-proposals/${'9'.padStart(20, '0')}`), record: { validatorIndex: 2, kind: 'MISBEHAVIOUR_KIND_CONFLICTING_PROPOSALS', round: '9' } },
+  ];
   private readonly listeners = new Map<number, { topic: SubscriptionTopic; listener: (event: api.SubscriptionEvent) => void }>();
   private nextListener = 0;
   private readonly failures = new Map<keyof NodeService, unknown>();
@@ -268,6 +273,21 @@ export class FakeNodeService implements NodeService {
   signer(publicKey: Uint8Array): api.SignerResponse {
     this.record('signer', Uint8Array.from(publicKey));
     return { publicKey: bytesToHex(publicKey), nextNonce: '1', pendingNonce: '1' };
+  }
+
+  async evidence(query: EvidenceQuery): Promise<api.EvidenceListResponse> {
+    this.record('evidence', { ...query });
+    const prefix = utf8ToBytes(query.validator === undefined ? 'evidence/' : `evidence/${bytesToHex(query.validator)}/`);
+    const matching = this.evidenceRecords
+      .filter((r) => compareBytes(r.key.subarray(0, prefix.length), prefix) === 0)
+      .filter((r) => query.after === undefined || compareBytes(r.key, query.after) > 0)
+      .sort((a, b) => compareBytes(a.key, b.key));
+    const page = matching.slice(0, query.limit);
+    return {
+      height: String(this.head().height),
+      records: page.map((r) => r.record),
+      ...(matching.length > page.length ? { next: bytesToHex(page[page.length - 1]!.key) } : {}),
+    };
   }
 
   subscribe(topic: SubscriptionTopic, listener: (event: api.SubscriptionEvent) => void): () => void {

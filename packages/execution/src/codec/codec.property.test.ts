@@ -32,7 +32,7 @@ import {
   strictReaders,
 } from './records.js';
 import { ProtoReader } from './wire.js';
-import { bankCreditRequestedEvent, encodeReceipt, encodeReceipts, failedReceipt, largeValuePaymentEvent, okReceipt, transferEvent } from './receipt.js';
+import { bankCreditRequestedEvent, encodeReceipt, encodeReceipts, failedReceipt, largeValuePaymentEvent, misbehaviourEvent, okReceipt, transferEvent } from './receipt.js';
 
 const RUNS = 2000;
 const U64_MAX = (1n << 64n) - 1n;
@@ -228,6 +228,8 @@ const event: fc.Arbitrary<Event> = fc.oneof(
   fc.record({ kind: enumValue, from: text, to: text, amount: u64 }).map((e) => transferEvent(e.kind, e.from, e.to, e.amount)),
   fc.record({ operator: text, wallet: text, amount: u64, reason: enumValue }).map((e) => bankCreditRequestedEvent(e.operator, e.wallet, e.amount, e.reason)),
   fc.record({ id: text, from: text, to: text, amount: u64 }).map((e) => largeValuePaymentEvent(e.id, e.from, e.to, e.amount)),
+  // Written by protobuf-es (the hand codec falls back for it): checks the fallback mid-block.
+  fc.record({ key: bytes, index: u32, kind: enumValue, epoch: u64, round: u64 }).map((e) => misbehaviourEvent(e.key, e.index, e.kind, e.epoch, e.round)),
   fc.constant(null).map(() => create(EventSchema, {})),
 );
 const receipt = fc.oneof(

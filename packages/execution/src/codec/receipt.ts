@@ -4,6 +4,8 @@ import {
   type BankCreditRequested,
   type Event,
   type LargeValuePayment,
+  type Misbehaviour,
+  type MisbehaviourKind,
   type Receipt,
   type Transfer,
   type TransferKind,
@@ -40,6 +42,15 @@ export function bankCreditRequestedEvent(operatorId: string, walletId: string, a
 export function largeValuePaymentEvent(paymentId: string, fromWalletId: string, toWalletId: string, amount: bigint): Event {
   const value: LargeValuePayment = { $typeName: 'tongbao.v1.LargeValuePayment', paymentId, fromWalletId, toWalletId, amount };
   return { $typeName: 'tongbao.v1.Event', kind: { case: 'largeValuePayment', value } };
+}
+
+/**
+ * A validator's misbehaviour, proven and recorded. Rare, so this codec does not write it
+ * by hand: `writeEvent` does not know the case and the receipt goes through protobuf-es.
+ */
+export function misbehaviourEvent(validatorPublicKey: Uint8Array, validatorIndex: number, kind: MisbehaviourKind, epoch: bigint, round: bigint): Event {
+  const value: Misbehaviour = { $typeName: 'tongbao.v1.Misbehaviour', validatorPublicKey, validatorIndex, kind, epoch, round };
+  return { $typeName: 'tongbao.v1.Event', kind: { case: 'misbehaviour', value } };
 }
 
 /** Whether a message carries fields this codec does not know (kept by protobuf-es as `$unknown`). */

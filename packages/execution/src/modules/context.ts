@@ -17,8 +17,11 @@ export interface CommandContext {
   readonly day: bigint;
 }
 
-/** Who may sign a command. Checked before `execute`, identically by mempool and block. */
-export type Authority = 'central-bank' | 'operator' | 'regulator' | 'wallet-owner';
+/**
+ * Who may sign a command. Checked before `execute`, identically by mempool and block.
+ * 'consortium-member': any organization's key, whatever its role, or any validator's key.
+ */
+export type Authority = 'central-bank' | 'operator' | 'regulator' | 'wallet-owner' | 'consortium-member';
 
 export type CommandCase = NonNullable<Command['kind']['case']>;
 export type CommandOf<K extends CommandCase> = Extract<Command['kind'], { case: K }>['value'];

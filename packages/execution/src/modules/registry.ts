@@ -2,6 +2,7 @@ import type { CommandHandlers } from './context.js';
 import { approveIssuance, redeem, rejectIssuance, requestIssuance, setQuota } from './currency/commands/issuance.js';
 import { collect, distribute, pay } from './currency/commands/movements.js';
 import { closeWallet, freezeWallet, openWallet, setBankLink, setWalletTier, unfreezeWallet } from './currency/commands/wallets.js';
+import { submitEvidence } from './evidence/commands/submit-evidence.js';
 
 /**
  * Every command this chain executes, by its case in the Command oneof. The mapped type
@@ -22,4 +23,5 @@ export const commandHandlers: CommandHandlers = {
   pay,
   freezeWallet,
   unfreezeWallet,
+  submitEvidence,
 };

@@ -1,8 +1,9 @@
 /**
  * Test support only (no library code imports it): an in-memory StateReader that
  * applies change sets, a deterministic demo genesis, and a chain driver that signs
- * nothing — execution never verifies signatures, so transactions are built directly
- * as VerifiedTransaction values.
+ * no transactions — execution never verifies a transaction's signature (the mempool did),
+ * so transactions are built directly as VerifiedTransaction values. (The signatures
+ * inside misbehaviour evidence it does verify: evidence tests sign those for real.)
  */
 import {
   SetQuotaSchema,
@@ -33,6 +34,8 @@ import {
   type FreezeWallet,
   UnfreezeWalletSchema,
   type UnfreezeWallet,
+  SubmitEvidenceSchema,
+  type SubmitEvidence,
   bytesToHex,
   CommandSchema,
   create,
@@ -135,6 +138,7 @@ export const cmd = {
   pay: (value: Partial<Omit<Pay, '$typeName'>>): CommandInit => ({ case: 'pay', value: create(PaySchema, value) }),
   freezeWallet: (value: Partial<Omit<FreezeWallet, '$typeName'>>): CommandInit => ({ case: 'freezeWallet', value: create(FreezeWalletSchema, value) }),
   unfreezeWallet: (value: Partial<Omit<UnfreezeWallet, '$typeName'>>): CommandInit => ({ case: 'unfreezeWallet', value: create(UnfreezeWalletSchema, value) }),
+  submitEvidence: (value: Partial<Omit<SubmitEvidence, '$typeName'>>): CommandInit => ({ case: 'submitEvidence', value: create(SubmitEvidenceSchema, value) }),
 };
 
 let transactionCounter = 0n;

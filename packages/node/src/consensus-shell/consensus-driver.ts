@@ -5,6 +5,7 @@ import {
   ConsensusMessageSchema,
   type BatchRef,
   type ConsensusMessage,
+  type Evidence,
   type VerifiedTransaction,
 } from '@tongbao/protocol';
 import {
@@ -52,6 +53,11 @@ export interface ConsensusDriverOptions {
   readonly hash: (data: Uint8Array) => Uint8Array;
   /** The shell's clock; the only place consensus time comes from. */
   readonly now?: () => number;
+  /**
+   * Told of each proof of misbehaviour the core found, to put it on chain. Called
+   * synchronously and not awaited: recording evidence never holds consensus up.
+   */
+  readonly onEvidence?: (evidence: Evidence) => void;
 }
 
 /**
@@ -181,6 +187,7 @@ export class ConsensusDriver {
       }
       case 'evidence':
         this.options.logger.warn({ evidence: effect.evidence.kind.case }, 'misbehaviour evidence');
+        this.options.onEvidence?.(effect.evidence);
         return;
     }
   }

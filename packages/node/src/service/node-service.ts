@@ -3,7 +3,9 @@ import {
   api,
   BlockHeaderSchema,
   bytesToHex,
+  compareBytes,
   encode,
+  EvidenceRecordSchema,
   GenesisSchema,
   hexToBytes,
   Role,
@@ -15,6 +17,8 @@ import {
 } from '@tongbao/protocol';
 import {
   accountKey,
+  decodeEvidenceRecord,
+  evidenceKeyPrefix,
   getAccount,
   getMoneySupply,
   getNextNonce,
@@ -24,6 +28,7 @@ import {
   walletAccountKey,
   walletKey,
 } from '@tongbao/execution';
+import type { EvidenceQuery } from '@tongbao/api';
 import type { Ledger } from '../ledger/ledger.js';
 import type { Mempool } from '../mempool/mempool.js';
 import type { CommitEvents } from './commit-events.js';
@@ -166,6 +171,28 @@ export class NodeService {
       ...(nextNonce === undefined ? {} : { nextNonce: String(nextNonce) }),
       ...(pendingNonce === undefined ? {} : { pendingNonce: String(pendingNonce) }),
     };
+  }
+
+  /**
+   * Recorded misbehaviour from the store's evidence range. The store enumerates a prefix
+   * only from its start, so a later page walks past the earlier keys; records are rare
+   * (each is a validator caught signing twice), and a page stops at `limit`.
+   */
+  async evidence(query: EvidenceQuery): Promise<api.EvidenceListResponse> {
+    const height = this.ledger.height;
+    const records: api.ProtoJsonValue[] = [];
+    let lastKey: Uint8Array | undefined;
+    let more = false;
+    for await (const [key, value] of this.ledger.store.iterateState(evidenceKeyPrefix(query.validator))) {
+      if (query.after !== undefined && compareBytes(key, query.after) <= 0) continue;
+      if (records.length === query.limit) {
+        more = true;
+        break;
+      }
+      records.push(json(toJson(EvidenceRecordSchema, decodeEvidenceRecord(key, value))));
+      lastKey = key;
+    }
+    return { height: String(height), records, ...(more && lastKey !== undefined ? { next: bytesToHex(lastKey) } : {}) };
   }
 
   subscribe(topic: SubscriptionTopic, listener: (event: api.SubscriptionEvent) => void): () => void {

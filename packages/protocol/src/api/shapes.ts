@@ -168,6 +168,23 @@ export const SignerResponse = Type.Object({
 });
 export type SignerResponse = Static<typeof SignerResponse>;
 
+/** Most evidence records one page of GET /v1/evidence holds. */
+export const EVIDENCE_PAGE_RECORDS_MAX = 100;
+
+/**
+ * Recorded misbehaviour, in state-key order: by validator key, then epoch, kind and round.
+ * Each record is the proto3 JSON of tongbao.v1.EvidenceRecord, evidence included, so
+ * anyone can check both signatures again.
+ */
+export const EvidenceListResponse = Type.Object({
+  /** The committed height when the listing began. */
+  height: U64,
+  records: Type.Array(ProtoJson('tongbao.v1.EvidenceRecord'), { maxItems: EVIDENCE_PAGE_RECORDS_MAX }),
+  /** Present when more records follow: pass it as `after` for the next page. */
+  next: Type.Optional(Hex),
+});
+export type EvidenceListResponse = Static<typeof EvidenceListResponse>;
+
 /** What a WebSocket client subscribes to, sent as one JSON message per subscription. */
 export const SubscribeMessage = Type.Union([
   Type.Object({ subscribe: Type.Literal('blocks') }, { additionalProperties: false }),

@@ -1,4 +1,4 @@
-// Every currency command of the Command oneof is built, signed by a local account and
+// Every command of the Command oneof (currency, and misbehaviour evidence) is built, signed by a local account and
 // decoded again: the decoded body must carry exactly the command built (field by field),
 // the sender and the nonce, and the node's own verifier (the main protocol entry, the
 // consensus path) must accept the signature for both suites. Bad parameters are refused
@@ -7,6 +7,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   CommandSchema,
+  ConflictingVotesSchema,
+  create,
+  EvidenceSchema,
+  VoteDataSchema,
+  VoteSchema,
   WalletKind,
   bytesToHex,
   decodeTransaction,
@@ -18,7 +23,13 @@ import { createLocalAccount } from '../accounts/createLocalAccount.js';
 import { generateKeyPair } from '../accounts/generateKeyPair.js';
 import { InvalidParameterError } from '../errors.js';
 import { yuan } from '../utils/yuan.js';
-import * as commands from './currency.js';
+import * as currency from './currency.js';
+import * as evidenceCommands from './evidence.js';
+
+const commands = { ...currency, ...evidenceCommands };
+const vote = (blockByte: number) =>
+  create(VoteSchema, { data: create(VoteDataSchema, { round: 3n, blockHash: new Uint8Array(32).fill(blockByte) }), voter: 1, signature: new Uint8Array(64).fill(blockByte) });
+const evidence = create(EvidenceSchema, { kind: { case: 'conflictingVotes', value: create(ConflictingVotesSchema, { first: vote(1), second: vote(2) }) } });
 
 const owner = generateKeyPair('ed25519', new Uint8Array(32).fill(9)).publicKey;
 
@@ -70,6 +81,7 @@ const CASES: ReadonlyArray<[Command, NonNullable<Command['kind']['case']>, Recor
   ],
   [commands.freezeWalletCommand({ walletId: 'mule', legalBasis: 'order 1' }), 'freezeWallet', { walletId: 'mule', legalBasis: 'order 1' }],
   [commands.unfreezeWalletCommand({ walletId: 'mule', legalBasis: 'order 2' }), 'unfreezeWallet', { walletId: 'mule', legalBasis: 'order 2' }],
+  [commands.submitEvidenceCommand({ evidence }), 'submitEvidence', { evidence }],
 ];
 
 test('there is one builder per Command oneof case, and a case here for each', () => {
@@ -118,6 +130,9 @@ test('bad parameters are refused before signing', () => {
     () => commands.setBankLinkCommand({ walletId: 'a', linked: 'yes' as unknown as boolean }),
     () => commands.setQuotaCommand({ operatorId: 'a/b', quota: 1n }),
     () => commands.requestIssuanceCommand({ requestId: 'r', amount: 1n, reserveReference: 'x'.repeat(1025) }),
+    () => commands.submitEvidenceCommand({ evidence: create(EvidenceSchema, {}) }),
+    () => commands.submitEvidenceCommand({ evidence: { kind: { case: 'conflictingVotes' } } as never }),
+    () => commands.submitEvidenceCommand({} as never),
   ];
   for (const [i, fn] of bad.entries()) assert.throws(fn, InvalidParameterError, `case ${i}`);
 });

@@ -9,6 +9,7 @@ import {
   Role,
   SignerSchema,
   suiteNameFromId,
+  ValidatorSetSchema,
   type CurrencyParams,
   type Genesis,
   type StateChange,
@@ -21,13 +22,14 @@ import {
   organizationPath,
   quotaPath,
   signerPath,
+  VALIDATOR_SET_PATH,
   vaultAccountId,
 } from '../../keys.js';
 import { BlockState } from '../../state-overlay.js';
 import { newAccount } from '../currency/ledger.js';
 import { defaultCurrencyParams, isIdentifier, TIER_MAX, TIER_MIN, utcOffsetMinutesMax, utcOffsetMinutesMin } from '../currency/limits.js';
 import { accountStore, quotaStore } from '../currency/store.js';
-import { configStore, organizationStore, signerStore } from './store.js';
+import { configStore, organizationStore, signerStore, validatorSetStore } from './store.js';
 
 const EMPTY_STATE = { get: () => undefined };
 
@@ -72,10 +74,19 @@ export function validateGenesis(genesis: Genesis, chainId: string): CurrencyPara
     }
   }
   if (centralBanks !== 1) throw new GenesisError(`there must be exactly one central bank, found ${centralBanks}`);
-  for (const validator of genesis.validators) {
+  const validatorKeys = new Set<string>();
+  for (const [index, validator] of genesis.validators.entries()) {
     if (!ids.has(validator.organizationId)) {
       throw new GenesisError(`validator of organization "${validator.organizationId}" belongs to no organization of the genesis`);
     }
+    // Execution checks evidence signatures against these keys, and consensus counts one
+    // vote per key: a key of the wrong length or listed twice could never be used right.
+    if (validator.publicKey.length !== publicKeyBytes) {
+      throw new GenesisError(`validator ${index} has a ${validator.publicKey.length}-byte key; this chain's suite uses ${publicKeyBytes}-byte public keys`);
+    }
+    const hex = bytesToHex(validator.publicKey);
+    if (validatorKeys.has(hex)) throw new GenesisError(`validator key ${hex} is listed twice; each validator has a key of its own`);
+    validatorKeys.add(hex);
   }
   const params = genesis.currency ?? defaultCurrencyParams();
   const tiers = new Set<number>();
@@ -95,14 +106,15 @@ export function validateGenesis(genesis: Genesis, chainId: string): CurrencyPara
 
 /**
  * Enter: height 0. Writes the chain config, every organization and its keys' signer
- * records (nonce 0), the issuance account, and for each operator a vault and a quota
- * of zero — so no command ever has to create those.
+ * records (nonce 0), the validator set and a signer record for each validator key, the
+ * issuance account, and for each operator a vault and a quota of zero — so no command
+ * ever has to create those.
  */
 export function genesisChanges(genesis: Genesis, chainId: string): StateChange[] {
   const currency = validateGenesis(genesis, chainId);
   const state = new BlockState(EMPTY_STATE);
   const publicKeyBytes = getSuite(suiteNameFromId(genesis.cryptoSuite)).publicKeyBytes;
-  state.set(configStore, CONFIG_PATH, create(ChainConfigSchema, { chainId, publicKeyBytes, currency }));
+  state.set(configStore, CONFIG_PATH, create(ChainConfigSchema, { chainId, publicKeyBytes, currency, cryptoSuite: genesis.cryptoSuite }));
   state.set(accountStore, accountPath(ISSUANCE_ACCOUNT_ID), newAccount(ISSUANCE_ACCOUNT_ID, AccountKind.ISSUANCE, ''));
   for (const organization of genesis.organizations) {
     state.set(organizationStore, organizationPath(organization.id), organization);
@@ -114,6 +126,16 @@ export function genesisChanges(genesis: Genesis, chainId: string): StateChange[]
       state.set(accountStore, accountPath(vault), newAccount(vault, AccountKind.OPERATOR_VAULT, organization.id));
       state.set(quotaStore, quotaPath(organization.id), create(OperatorQuotaSchema, { operatorId: organization.id }));
     }
+  }
+  // Execution reads validators by index (evidence names them so) and by key (who may submit it).
+  state.set(validatorSetStore, VALIDATOR_SET_PATH, create(ValidatorSetSchema, { epoch: 0n, validators: genesis.validators }));
+  for (const validator of genesis.validators) {
+    // A validator key signs transactions only to report misbehaviour, so it gets a nonce
+    // but no organization: it must not carry its organization's role (a central-bank
+    // validator's key is not the central bank's key). A key that is also an organization
+    // key keeps that organization's record.
+    const path = signerPath(validator.publicKey);
+    if (state.get(signerStore, path) === undefined) state.set(signerStore, path, create(SignerSchema, {}));
   }
   return state.changes();
 }

@@ -4,9 +4,11 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { CryptoSuite } from "./crypto_pb.js";
+import { file_tongbao_v1_crypto } from "./crypto_pb.js";
 import type { WalletKind } from "./currency_pb.js";
 import { file_tongbao_v1_currency } from "./currency_pb.js";
-import type { CurrencyParams } from "./genesis_pb.js";
+import type { CurrencyParams, Validator } from "./genesis_pb.js";
 import { file_tongbao_v1_genesis } from "./genesis_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -14,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tongbao/v1/currency_state.proto.
  */
 export const file_tongbao_v1_currency_state: GenFile = /*@__PURE__*/
-  fileDesc("Ch90b25nYmFvL3YxL2N1cnJlbmN5X3N0YXRlLnByb3RvEgp0b25nYmFvLnYxIpEBCgdBY2NvdW50EgoKAmlkGAEgASgJEiUKBGtpbmQYAiABKA4yFy50b25nYmFvLnYxLkFjY291bnRLaW5kEg8KB2JhbGFuY2UYAyABKBISEwoLb3BlcmF0b3JfaWQYBCABKAkSFAoMb3V0Z29pbmdfZGF5GAUgASgSEhcKD291dGdvaW5nX29uX2RheRgGIAEoBCLEAgoGV2FsbGV0EgoKAmlkGAEgASgJEhMKC29wZXJhdG9yX2lkGAIgASgJEhgKEG93bmVyX3B1YmxpY19rZXkYAyABKAwSDAoEdGllchgEIAEoDRIkCgRraW5kGAUgASgOMhYudG9uZ2Jhby52MS5XYWxsZXRLaW5kEhsKE2JhbmtfYWNjb3VudF9saW5rZWQYBiABKAgSFwoPaWRlbnRpdHlfZXNjcm93GAcgASgMEhgKEHBhcmVudF93YWxsZXRfaWQYCCABKAkSKAoGc3RhdHVzGAkgASgOMhgudG9uZ2Jhby52MS5XYWxsZXRTdGF0dXMSDgoGZnJvemVuGAogASgIEhMKC2xlZ2FsX2Jhc2lzGAsgASgJEhUKDW9wZW5lZF9oZWlnaHQYDCABKAQSFQoNY2xvc2VkX2hlaWdodBgNIAEoBCI1CgZTaWduZXISEgoKbmV4dF9ub25jZRgBIAEoBBIXCg9vcmdhbml6YXRpb25faWQYAiABKAki5AEKD0lzc3VhbmNlUmVxdWVzdBITCgtvcGVyYXRvcl9pZBgBIAEoCRISCgpyZXF1ZXN0X2lkGAIgASgJEg4KBmFtb3VudBgDIAEoBBIZChFyZXNlcnZlX3JlZmVyZW5jZRgEIAEoCRIxCgZzdGF0dXMYBSABKA4yIS50b25nYmFvLnYxLklzc3VhbmNlUmVxdWVzdFN0YXR1cxIYChByZXF1ZXN0ZWRfaGVpZ2h0GAYgASgEEhYKDmRlY2lkZWRfaGVpZ2h0GAcgASgEEhgKEHJlamVjdGlvbl9yZWFzb24YCCABKAkiSAoNT3BlcmF0b3JRdW90YRITCgtvcGVyYXRvcl9pZBgBIAEoCRINCgVxdW90YRgCIAEoBBITCgtvdXRzdGFuZGluZxgDIAEoBCJFCg1QYXltZW50UmVjb3JkEhQKDHRvX3dhbGxldF9pZBgBIAEoCRIOCgZhbW91bnQYAiABKAQSDgoGaGVpZ2h0GAMgASgEImcKC0NoYWluQ29uZmlnEhAKCGNoYWluX2lkGAEgASgJEhgKEHB1YmxpY19rZXlfYnl0ZXMYAiABKA0SLAoIY3VycmVuY3kYAyABKAsyGi50b25nYmFvLnYxLkN1cnJlbmN5UGFyYW1zKu4BCgtBY2NvdW50S2luZBIcChhBQ0NPVU5UX0tJTkRfVU5TUEVDSUZJRUQQABIZChVBQ0NPVU5UX0tJTkRfSVNTVUFOQ0UQARIfChtBQ0NPVU5UX0tJTkRfT1BFUkFUT1JfVkFVTFQQAhIXChNBQ0NPVU5UX0tJTkRfV0FMTEVUEAMSGQoVQUNDT1VOVF9LSU5EX01FUkNIQU5UEAQSFwoTQUNDT1VOVF9LSU5EX0VTQ1JPVxAFEh4KGkFDQ09VTlRfS0lORF9PRkZMSU5FX1BVUlNFEAYSGAoUQUNDT1VOVF9LSU5EX1ZPVUNIRVIQBypfCgxXYWxsZXRTdGF0dXMSHQoZV0FMTEVUX1NUQVRVU19VTlNQRUNJRklFRBAAEhYKEldBTExFVF9TVEFUVVNfT1BFThABEhgKFFdBTExFVF9TVEFUVVNfQ0xPU0VEEAIqsQEKFUlzc3VhbmNlUmVxdWVzdFN0YXR1cxInCiNJU1NVQU5DRV9SRVFVRVNUX1NUQVRVU19VTlNQRUNJRklFRBAAEiMKH0lTU1VBTkNFX1JFUVVFU1RfU1RBVFVTX1BFTkRJTkcQARIkCiBJU1NVQU5DRV9SRVFVRVNUX1NUQVRVU19BUFBST1ZFRBACEiQKIElTU1VBTkNFX1JFUVVFU1RfU1RBVFVTX1JFSkVDVEVEEANiBnByb3RvMw", [file_tongbao_v1_currency, file_tongbao_v1_genesis]);
+  fileDesc("Ch90b25nYmFvL3YxL2N1cnJlbmN5X3N0YXRlLnByb3RvEgp0b25nYmFvLnYxIpEBCgdBY2NvdW50EgoKAmlkGAEgASgJEiUKBGtpbmQYAiABKA4yFy50b25nYmFvLnYxLkFjY291bnRLaW5kEg8KB2JhbGFuY2UYAyABKBISEwoLb3BlcmF0b3JfaWQYBCABKAkSFAoMb3V0Z29pbmdfZGF5GAUgASgSEhcKD291dGdvaW5nX29uX2RheRgGIAEoBCLEAgoGV2FsbGV0EgoKAmlkGAEgASgJEhMKC29wZXJhdG9yX2lkGAIgASgJEhgKEG93bmVyX3B1YmxpY19rZXkYAyABKAwSDAoEdGllchgEIAEoDRIkCgRraW5kGAUgASgOMhYudG9uZ2Jhby52MS5XYWxsZXRLaW5kEhsKE2JhbmtfYWNjb3VudF9saW5rZWQYBiABKAgSFwoPaWRlbnRpdHlfZXNjcm93GAcgASgMEhgKEHBhcmVudF93YWxsZXRfaWQYCCABKAkSKAoGc3RhdHVzGAkgASgOMhgudG9uZ2Jhby52MS5XYWxsZXRTdGF0dXMSDgoGZnJvemVuGAogASgIEhMKC2xlZ2FsX2Jhc2lzGAsgASgJEhUKDW9wZW5lZF9oZWlnaHQYDCABKAQSFQoNY2xvc2VkX2hlaWdodBgNIAEoBCI1CgZTaWduZXISEgoKbmV4dF9ub25jZRgBIAEoBBIXCg9vcmdhbml6YXRpb25faWQYAiABKAki5AEKD0lzc3VhbmNlUmVxdWVzdBITCgtvcGVyYXRvcl9pZBgBIAEoCRISCgpyZXF1ZXN0X2lkGAIgASgJEg4KBmFtb3VudBgDIAEoBBIZChFyZXNlcnZlX3JlZmVyZW5jZRgEIAEoCRIxCgZzdGF0dXMYBSABKA4yIS50b25nYmFvLnYxLklzc3VhbmNlUmVxdWVzdFN0YXR1cxIYChByZXF1ZXN0ZWRfaGVpZ2h0GAYgASgEEhYKDmRlY2lkZWRfaGVpZ2h0GAcgASgEEhgKEHJlamVjdGlvbl9yZWFzb24YCCABKAkiSAoNT3BlcmF0b3JRdW90YRITCgtvcGVyYXRvcl9pZBgBIAEoCRINCgVxdW90YRgCIAEoBBITCgtvdXRzdGFuZGluZxgDIAEoBCJFCg1QYXltZW50UmVjb3JkEhQKDHRvX3dhbGxldF9pZBgBIAEoCRIOCgZhbW91bnQYAiABKAQSDgoGaGVpZ2h0GAMgASgEIpYBCgtDaGFpbkNvbmZpZxIQCghjaGFpbl9pZBgBIAEoCRIYChBwdWJsaWNfa2V5X2J5dGVzGAIgASgNEiwKCGN1cnJlbmN5GAMgASgLMhoudG9uZ2Jhby52MS5DdXJyZW5jeVBhcmFtcxItCgxjcnlwdG9fc3VpdGUYBCABKA4yFy50b25nYmFvLnYxLkNyeXB0b1N1aXRlIkgKDFZhbGlkYXRvclNldBINCgVlcG9jaBgBIAEoBBIpCgp2YWxpZGF0b3JzGAIgAygLMhUudG9uZ2Jhby52MS5WYWxpZGF0b3Iq7gEKC0FjY291bnRLaW5kEhwKGEFDQ09VTlRfS0lORF9VTlNQRUNJRklFRBAAEhkKFUFDQ09VTlRfS0lORF9JU1NVQU5DRRABEh8KG0FDQ09VTlRfS0lORF9PUEVSQVRPUl9WQVVMVBACEhcKE0FDQ09VTlRfS0lORF9XQUxMRVQQAxIZChVBQ0NPVU5UX0tJTkRfTUVSQ0hBTlQQBBIXChNBQ0NPVU5UX0tJTkRfRVNDUk9XEAUSHgoaQUNDT1VOVF9LSU5EX09GRkxJTkVfUFVSU0UQBhIYChRBQ0NPVU5UX0tJTkRfVk9VQ0hFUhAHKl8KDFdhbGxldFN0YXR1cxIdChlXQUxMRVRfU1RBVFVTX1VOU1BFQ0lGSUVEEAASFgoSV0FMTEVUX1NUQVRVU19PUEVOEAESGAoUV0FMTEVUX1NUQVRVU19DTE9TRUQQAiqxAQoVSXNzdWFuY2VSZXF1ZXN0U3RhdHVzEicKI0lTU1VBTkNFX1JFUVVFU1RfU1RBVFVTX1VOU1BFQ0lGSUVEEAASIwofSVNTVUFOQ0VfUkVRVUVTVF9TVEFUVVNfUEVORElORxABEiQKIElTU1VBTkNFX1JFUVVFU1RfU1RBVFVTX0FQUFJPVkVEEAISJAogSVNTVUFOQ0VfUkVRVUVTVF9TVEFUVVNfUkVKRUNURUQQA2IGcHJvdG8z", [file_tongbao_v1_crypto, file_tongbao_v1_currency, file_tongbao_v1_genesis]);
 
 /**
  * One double-entry account. Key: "account/<id>".
@@ -151,8 +153,8 @@ export const WalletSchema: GenMessage<Wallet> = /*@__PURE__*/
   messageDesc(file_tongbao_v1_currency_state, 1);
 
 /**
- * Everyone who may sign: organization keys and wallet owner keys. Key: "signer/<hex key>".
- * Never deleted, so a nonce is never reused.
+ * Everyone who may sign: organization keys, validator keys and wallet owner keys.
+ * Key: "signer/<hex key>". Never deleted, so a nonce is never reused.
  *
  * @generated from message tongbao.v1.Signer
  */
@@ -163,7 +165,8 @@ export type Signer = Message<"tongbao.v1.Signer"> & {
   nextNonce: bigint;
 
   /**
-   * The organization the key signs for; empty for a wallet owner's key.
+   * The organization the key signs for; empty for a wallet owner's or a validator's key
+   * (a validator key does not carry its organization's authority).
    *
    * @generated from field: string organization_id = 2;
    */
@@ -316,6 +319,13 @@ export type ChainConfig = Message<"tongbao.v1.ChainConfig"> & {
    * @generated from field: tongbao.v1.CurrencyParams currency = 3;
    */
   currency?: CurrencyParams | undefined;
+
+  /**
+   * The chain's suite, for the signatures execution itself checks (misbehaviour evidence).
+   *
+   * @generated from field: tongbao.v1.CryptoSuite crypto_suite = 4;
+   */
+  cryptoSuite: CryptoSuite;
 };
 
 /**
@@ -324,6 +334,31 @@ export type ChainConfig = Message<"tongbao.v1.ChainConfig"> & {
  */
 export const ChainConfigSchema: GenMessage<ChainConfig> = /*@__PURE__*/
   messageDesc(file_tongbao_v1_currency_state, 6);
+
+/**
+ * The validators of an epoch in genesis order: a validator's index in consensus messages
+ * is its position here. Key: "validators".
+ *
+ * @generated from message tongbao.v1.ValidatorSet
+ */
+export type ValidatorSet = Message<"tongbao.v1.ValidatorSet"> & {
+  /**
+   * @generated from field: uint64 epoch = 1;
+   */
+  epoch: bigint;
+
+  /**
+   * @generated from field: repeated tongbao.v1.Validator validators = 2;
+   */
+  validators: Validator[];
+};
+
+/**
+ * Describes the message tongbao.v1.ValidatorSet.
+ * Use `create(ValidatorSetSchema)` to create a new message.
+ */
+export const ValidatorSetSchema: GenMessage<ValidatorSet> = /*@__PURE__*/
+  messageDesc(file_tongbao_v1_currency_state, 7);
 
 /**
  * What an account is for. The conservation invariant groups balances by kind.

@@ -4,13 +4,15 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { MisbehaviourKind } from "./evidence_pb.js";
+import { file_tongbao_v1_evidence } from "./evidence_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file tongbao/v1/receipt.proto.
  */
 export const file_tongbao_v1_receipt: GenFile = /*@__PURE__*/
-  fileDesc("Chh0b25nYmFvL3YxL3JlY2VpcHQucHJvdG8SCnRvbmdiYW8udjEibAoIVHJhbnNmZXISJgoEa2luZBgBIAEoDjIYLnRvbmdiYW8udjEuVHJhbnNmZXJLaW5kEhQKDGZyb21fYWNjb3VudBgCIAEoCRISCgp0b19hY2NvdW50GAMgASgJEg4KBmFtb3VudBgEIAEoBCJ3ChNCYW5rQ3JlZGl0UmVxdWVzdGVkEhMKC29wZXJhdG9yX2lkGAEgASgJEhEKCXdhbGxldF9pZBgCIAEoCRIOCgZhbW91bnQYAyABKAQSKAoGcmVhc29uGAQgASgOMhgudG9uZ2Jhby52MS5UcmFuc2ZlcktpbmQiZQoRTGFyZ2VWYWx1ZVBheW1lbnQSEgoKcGF5bWVudF9pZBgBIAEoCRIWCg5mcm9tX3dhbGxldF9pZBgCIAEoCRIUCgx0b193YWxsZXRfaWQYAyABKAkSDgoGYW1vdW50GAQgASgEIrkBCgVFdmVudBIoCgh0cmFuc2ZlchgBIAEoCzIULnRvbmdiYW8udjEuVHJhbnNmZXJIABJAChViYW5rX2NyZWRpdF9yZXF1ZXN0ZWQYAiABKAsyHy50b25nYmFvLnYxLkJhbmtDcmVkaXRSZXF1ZXN0ZWRIABI8ChNsYXJnZV92YWx1ZV9wYXltZW50GAMgASgLMh0udG9uZ2Jhby52MS5MYXJnZVZhbHVlUGF5bWVudEgAQgYKBGtpbmQicgoHUmVjZWlwdBIWCg50cmFuc2FjdGlvbl9pZBgBIAEoDBIMCgRjb2RlGAIgASgNEg0KBWVycm9yGAMgASgJEg8KB21lc3NhZ2UYBCABKAkSIQoGZXZlbnRzGAUgAygLMhEudG9uZ2Jhby52MS5FdmVudCriAQoMVHJhbnNmZXJLaW5kEh0KGVRSQU5TRkVSX0tJTkRfVU5TUEVDSUZJRUQQABIXChNUUkFOU0ZFUl9LSU5EX0lTU1VFEAESGAoUVFJBTlNGRVJfS0lORF9SRURFRU0QAhIcChhUUkFOU0ZFUl9LSU5EX0RJU1RSSUJVVEUQAxIZChVUUkFOU0ZFUl9LSU5EX0NPTExFQ1QQBBIVChFUUkFOU0ZFUl9LSU5EX1BBWRAFEhcKE1RSQU5TRkVSX0tJTkRfU1dFRVAQBhIXChNUUkFOU0ZFUl9LSU5EX0NMT1NFEAdiBnByb3RvMw");
+  fileDesc("Chh0b25nYmFvL3YxL3JlY2VpcHQucHJvdG8SCnRvbmdiYW8udjEibAoIVHJhbnNmZXISJgoEa2luZBgBIAEoDjIYLnRvbmdiYW8udjEuVHJhbnNmZXJLaW5kEhQKDGZyb21fYWNjb3VudBgCIAEoCRISCgp0b19hY2NvdW50GAMgASgJEg4KBmFtb3VudBgEIAEoBCJ3ChNCYW5rQ3JlZGl0UmVxdWVzdGVkEhMKC29wZXJhdG9yX2lkGAEgASgJEhEKCXdhbGxldF9pZBgCIAEoCRIOCgZhbW91bnQYAyABKAQSKAoGcmVhc29uGAQgASgOMhgudG9uZ2Jhby52MS5UcmFuc2ZlcktpbmQiZQoRTGFyZ2VWYWx1ZVBheW1lbnQSEgoKcGF5bWVudF9pZBgBIAEoCRIWCg5mcm9tX3dhbGxldF9pZBgCIAEoCRIUCgx0b193YWxsZXRfaWQYAyABKAkSDgoGYW1vdW50GAQgASgEIo8BCgxNaXNiZWhhdmlvdXISHAoUdmFsaWRhdG9yX3B1YmxpY19rZXkYASABKAwSFwoPdmFsaWRhdG9yX2luZGV4GAIgASgNEioKBGtpbmQYAyABKA4yHC50b25nYmFvLnYxLk1pc2JlaGF2aW91cktpbmQSDQoFZXBvY2gYBCABKAQSDQoFcm91bmQYBSABKAQi6wEKBUV2ZW50EigKCHRyYW5zZmVyGAEgASgLMhQudG9uZ2Jhby52MS5UcmFuc2ZlckgAEkAKFWJhbmtfY3JlZGl0X3JlcXVlc3RlZBgCIAEoCzIfLnRvbmdiYW8udjEuQmFua0NyZWRpdFJlcXVlc3RlZEgAEjwKE2xhcmdlX3ZhbHVlX3BheW1lbnQYAyABKAsyHS50b25nYmFvLnYxLkxhcmdlVmFsdWVQYXltZW50SAASMAoMbWlzYmVoYXZpb3VyGAQgASgLMhgudG9uZ2Jhby52MS5NaXNiZWhhdmlvdXJIAEIGCgRraW5kInIKB1JlY2VpcHQSFgoOdHJhbnNhY3Rpb25faWQYASABKAwSDAoEY29kZRgCIAEoDRINCgVlcnJvchgDIAEoCRIPCgdtZXNzYWdlGAQgASgJEiEKBmV2ZW50cxgFIAMoCzIRLnRvbmdiYW8udjEuRXZlbnQq4gEKDFRyYW5zZmVyS2luZBIdChlUUkFOU0ZFUl9LSU5EX1VOU1BFQ0lGSUVEEAASFwoTVFJBTlNGRVJfS0lORF9JU1NVRRABEhgKFFRSQU5TRkVSX0tJTkRfUkVERUVNEAISHAoYVFJBTlNGRVJfS0lORF9ESVNUUklCVVRFEAMSGQoVVFJBTlNGRVJfS0lORF9DT0xMRUNUEAQSFQoRVFJBTlNGRVJfS0lORF9QQVkQBRIXChNUUkFOU0ZFUl9LSU5EX1NXRUVQEAYSFwoTVFJBTlNGRVJfS0lORF9DTE9TRRAHYgZwcm90bzM", [file_tongbao_v1_evidence]);
 
 /**
  * One double-entry movement: `from_account` debited, `to_account` credited.
@@ -115,6 +117,45 @@ export const LargeValuePaymentSchema: GenMessage<LargeValuePayment> = /*@__PURE_
   messageDesc(file_tongbao_v1_receipt, 2);
 
 /**
+ * A validator's misbehaviour was proven and recorded (see EvidenceRecord).
+ *
+ * @generated from message tongbao.v1.Misbehaviour
+ */
+export type Misbehaviour = Message<"tongbao.v1.Misbehaviour"> & {
+  /**
+   * @generated from field: bytes validator_public_key = 1;
+   */
+  validatorPublicKey: Uint8Array;
+
+  /**
+   * @generated from field: uint32 validator_index = 2;
+   */
+  validatorIndex: number;
+
+  /**
+   * @generated from field: tongbao.v1.MisbehaviourKind kind = 3;
+   */
+  kind: MisbehaviourKind;
+
+  /**
+   * @generated from field: uint64 epoch = 4;
+   */
+  epoch: bigint;
+
+  /**
+   * @generated from field: uint64 round = 5;
+   */
+  round: bigint;
+};
+
+/**
+ * Describes the message tongbao.v1.Misbehaviour.
+ * Use `create(MisbehaviourSchema)` to create a new message.
+ */
+export const MisbehaviourSchema: GenMessage<Misbehaviour> = /*@__PURE__*/
+  messageDesc(file_tongbao_v1_receipt, 3);
+
+/**
  * @generated from message tongbao.v1.Event
  */
 export type Event = Message<"tongbao.v1.Event"> & {
@@ -139,6 +180,12 @@ export type Event = Message<"tongbao.v1.Event"> & {
      */
     value: LargeValuePayment;
     case: "largeValuePayment";
+  } | {
+    /**
+     * @generated from field: tongbao.v1.Misbehaviour misbehaviour = 4;
+     */
+    value: Misbehaviour;
+    case: "misbehaviour";
   } | { case: undefined; value?: undefined };
 };
 
@@ -147,7 +194,7 @@ export type Event = Message<"tongbao.v1.Event"> & {
  * Use `create(EventSchema)` to create a new message.
  */
 export const EventSchema: GenMessage<Event> = /*@__PURE__*/
-  messageDesc(file_tongbao_v1_receipt, 3);
+  messageDesc(file_tongbao_v1_receipt, 4);
 
 /**
  * The outcome of one transaction. `code` 0 is success; every other code is a stable
@@ -192,7 +239,7 @@ export type Receipt = Message<"tongbao.v1.Receipt"> & {
  * Use `create(ReceiptSchema)` to create a new message.
  */
 export const ReceiptSchema: GenMessage<Receipt> = /*@__PURE__*/
-  messageDesc(file_tongbao_v1_receipt, 4);
+  messageDesc(file_tongbao_v1_receipt, 5);
 
 /**
  * Why money moved. Stable forever: stored in receipts, which are consensus state.

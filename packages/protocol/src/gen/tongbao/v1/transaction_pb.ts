@@ -6,17 +6,20 @@ import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import type { ApproveIssuance, CloseWallet, Collect, Distribute, FreezeWallet, OpenWallet, Pay, Redeem, RejectIssuance, RequestIssuance, SetBankLink, SetQuota, SetWalletTier, UnfreezeWallet } from "./currency_pb.js";
 import { file_tongbao_v1_currency } from "./currency_pb.js";
+import type { SubmitEvidence } from "./evidence_pb.js";
+import { file_tongbao_v1_evidence } from "./evidence_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file tongbao/v1/transaction.proto.
  */
 export const file_tongbao_v1_transaction: GenFile = /*@__PURE__*/
-  fileDesc("Chx0b25nYmFvL3YxL3RyYW5zYWN0aW9uLnByb3RvEgp0b25nYmFvLnYxIrMFCgdDb21tYW5kEikKCXNldF9xdW90YRgKIAEoCzIULnRvbmdiYW8udjEuU2V0UXVvdGFIABI3ChByZXF1ZXN0X2lzc3VhbmNlGAsgASgLMhsudG9uZ2Jhby52MS5SZXF1ZXN0SXNzdWFuY2VIABI3ChBhcHByb3ZlX2lzc3VhbmNlGAwgASgLMhsudG9uZ2Jhby52MS5BcHByb3ZlSXNzdWFuY2VIABI1Cg9yZWplY3RfaXNzdWFuY2UYDSABKAsyGi50b25nYmFvLnYxLlJlamVjdElzc3VhbmNlSAASJAoGcmVkZWVtGA4gASgLMhIudG9uZ2Jhby52MS5SZWRlZW1IABItCgtvcGVuX3dhbGxldBgPIAEoCzIWLnRvbmdiYW8udjEuT3BlbldhbGxldEgAEjQKD3NldF93YWxsZXRfdGllchgQIAEoCzIZLnRvbmdiYW8udjEuU2V0V2FsbGV0VGllckgAEjAKDXNldF9iYW5rX2xpbmsYESABKAsyFy50b25nYmFvLnYxLlNldEJhbmtMaW5rSAASLwoMY2xvc2Vfd2FsbGV0GBIgASgLMhcudG9uZ2Jhby52MS5DbG9zZVdhbGxldEgAEiwKCmRpc3RyaWJ1dGUYEyABKAsyFi50b25nYmFvLnYxLkRpc3RyaWJ1dGVIABImCgdjb2xsZWN0GBQgASgLMhMudG9uZ2Jhby52MS5Db2xsZWN0SAASHgoDcGF5GBUgASgLMg8udG9uZ2Jhby52MS5QYXlIABIxCg1mcmVlemVfd2FsbGV0GBYgASgLMhgudG9uZ2Jhby52MS5GcmVlemVXYWxsZXRIABI1Cg91bmZyZWV6ZV93YWxsZXQYFyABKAsyGi50b25nYmFvLnYxLlVuZnJlZXplV2FsbGV0SABCBgoEa2luZCJWCg9UcmFuc2FjdGlvbkJvZHkSDgoGc2VuZGVyGAEgASgMEg0KBW5vbmNlGAIgASgEEiQKB2NvbW1hbmQYAyABKAsyEy50b25nYmFvLnYxLkNvbW1hbmQiXQoLVHJhbnNhY3Rpb24SEAoIY2hhaW5faWQYASABKAkSKQoEYm9keRgCIAEoCzIbLnRvbmdiYW8udjEuVHJhbnNhY3Rpb25Cb2R5EhEKCXNpZ25hdHVyZRgDIAEoDGIGcHJvdG8z", [file_tongbao_v1_currency]);
+  fileDesc("Chx0b25nYmFvL3YxL3RyYW5zYWN0aW9uLnByb3RvEgp0b25nYmFvLnYxIuoFCgdDb21tYW5kEikKCXNldF9xdW90YRgKIAEoCzIULnRvbmdiYW8udjEuU2V0UXVvdGFIABI3ChByZXF1ZXN0X2lzc3VhbmNlGAsgASgLMhsudG9uZ2Jhby52MS5SZXF1ZXN0SXNzdWFuY2VIABI3ChBhcHByb3ZlX2lzc3VhbmNlGAwgASgLMhsudG9uZ2Jhby52MS5BcHByb3ZlSXNzdWFuY2VIABI1Cg9yZWplY3RfaXNzdWFuY2UYDSABKAsyGi50b25nYmFvLnYxLlJlamVjdElzc3VhbmNlSAASJAoGcmVkZWVtGA4gASgLMhIudG9uZ2Jhby52MS5SZWRlZW1IABItCgtvcGVuX3dhbGxldBgPIAEoCzIWLnRvbmdiYW8udjEuT3BlbldhbGxldEgAEjQKD3NldF93YWxsZXRfdGllchgQIAEoCzIZLnRvbmdiYW8udjEuU2V0V2FsbGV0VGllckgAEjAKDXNldF9iYW5rX2xpbmsYESABKAsyFy50b25nYmFvLnYxLlNldEJhbmtMaW5rSAASLwoMY2xvc2Vfd2FsbGV0GBIgASgLMhcudG9uZ2Jhby52MS5DbG9zZVdhbGxldEgAEiwKCmRpc3RyaWJ1dGUYEyABKAsyFi50b25nYmFvLnYxLkRpc3RyaWJ1dGVIABImCgdjb2xsZWN0GBQgASgLMhMudG9uZ2Jhby52MS5Db2xsZWN0SAASHgoDcGF5GBUgASgLMg8udG9uZ2Jhby52MS5QYXlIABIxCg1mcmVlemVfd2FsbGV0GBYgASgLMhgudG9uZ2Jhby52MS5GcmVlemVXYWxsZXRIABI1Cg91bmZyZWV6ZV93YWxsZXQYFyABKAsyGi50b25nYmFvLnYxLlVuZnJlZXplV2FsbGV0SAASNQoPc3VibWl0X2V2aWRlbmNlGBggASgLMhoudG9uZ2Jhby52MS5TdWJtaXRFdmlkZW5jZUgAQgYKBGtpbmQiVgoPVHJhbnNhY3Rpb25Cb2R5Eg4KBnNlbmRlchgBIAEoDBINCgVub25jZRgCIAEoBBIkCgdjb21tYW5kGAMgASgLMhMudG9uZ2Jhby52MS5Db21tYW5kIl0KC1RyYW5zYWN0aW9uEhAKCGNoYWluX2lkGAEgASgJEikKBGJvZHkYAiABKAsyGy50b25nYmFvLnYxLlRyYW5zYWN0aW9uQm9keRIRCglzaWduYXR1cmUYAyABKAxiBnByb3RvMw", [file_tongbao_v1_currency, file_tongbao_v1_evidence]);
 
 /**
  * One command per transaction. Field numbers are stable forever: they are part of the
- * signed bytes. Currency takes 10-99; governance, assets and contracts get ranges later.
+ * signed bytes. Currency commands are 10-23; 24 records misbehaviour evidence (consensus
+ * accountability); governance, assets and contracts get ranges later.
  *
  * @generated from message tongbao.v1.Command
  */
@@ -108,6 +111,12 @@ export type Command = Message<"tongbao.v1.Command"> & {
      */
     value: UnfreezeWallet;
     case: "unfreezeWallet";
+  } | {
+    /**
+     * @generated from field: tongbao.v1.SubmitEvidence submit_evidence = 24;
+     */
+    value: SubmitEvidence;
+    case: "submitEvidence";
   } | { case: undefined; value?: undefined };
 };
 
