@@ -39,6 +39,7 @@ test('the exported names are exactly these', () => {
     'getSupply',
     'getTransaction',
     'getWallet',
+    'listEvidence',
     'openWalletCommand',
     'payCommand',
     'redeemCommand',
@@ -88,7 +89,7 @@ test('the tongbaoActions decorator binds every action to the client', () => {
     assert.equal(typeof (client as unknown as Record<string, unknown>)[name], 'function', name);
     assert.equal(typeof (sdk as Record<string, unknown>)[name], 'function', `${name} is also exported as a function`);
   }
-  assert.equal(actions.length, 15);
+  assert.equal(actions.length, 16);
   // extend composes: a second extension keeps the first.
   const more = client.extend(() => ({ hello: () => 'hi' }));
   assert.equal(more.hello(), 'hi');

@@ -80,6 +80,12 @@ export {
   type OperatorSupply,
 } from './actions/getSupply.js';
 export {
+  listEvidence,
+  type ListEvidenceErrorType,
+  type ListEvidenceParameters,
+  type ListEvidenceReturnType,
+} from './actions/listEvidence.js';
+export {
   getTransaction,
   type GetTransactionErrorType,
   type GetTransactionParameters,

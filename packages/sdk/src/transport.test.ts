@@ -16,6 +16,8 @@ import {
   AccountKind,
   AccountSchema,
   BlockHeaderSchema,
+  EvidenceRecordSchema,
+  MisbehaviourKind,
   GenesisSchema,
   ReceiptSchema,
   WalletSchema,
@@ -49,6 +51,8 @@ import {
   getAccount,
   getBlock,
   getWallet,
+  InvalidParameterError,
+  listEvidence,
   payCommand,
   sendCommand,
   signCommand,
@@ -108,6 +112,7 @@ interface Seen {
 }
 const seen = new Map<string, Seen>();
 let requests: string[] = [];
+const evidenceQueries: string[] = [];
 let flaky = 0; // answer 503 to this many GET /v1/supply first
 let commitOnSubmit = true;
 
@@ -160,6 +165,13 @@ const server = createServer(async (req, res) => {
     }
     if (path === '/v1/genesis') {
       return send(res, 200, { genesis: toJson(GenesisSchema, create(GenesisSchema, { chainId: CHAIN })), hash: 'ab'.repeat(32) });
+    }
+    if (path === '/v1/evidence') {
+      evidenceQueries.push(url.search);
+      const record = (round: bigint) =>
+        toJson(EvidenceRecordSchema, create(EvidenceRecordSchema, { validatorPublicKey: keys.publicKey, validatorIndex: 2, kind: MisbehaviourKind.CONFLICTING_VOTES, epoch: 0n, round, height: 9n }));
+      if (url.searchParams.get('after') === null) return send(res, 200, { height: '9', records: [record(4n)], next: 'aa01' });
+      return send(res, 200, { height: '9', records: [record(5n), { round: 'soon' }] });
     }
     if (path === '/v1/supply') {
       if (flaky > 0) {
@@ -517,4 +529,22 @@ test('a slow iterator fails with SUBSCRIPTION_OVERFLOW instead of growing withou
     (e: unknown) => (e as { code?: string }).code === 'SUBSCRIPTION_OVERFLOW',
   );
   assert.equal(seenEvents.length, 3);
+});
+
+// Pages through GET /v1/evidence: the query carries validator (hex), after and limit; the
+// records decode to EvidenceRecord; a record that is not one is an InvalidResponseError;
+// a bad limit or cursor is refused before any request.
+test('listEvidence pages with a cursor, decodes records and refuses a malformed one', async () => {
+  const first = await listEvidence(client, { validator: keys.publicKey, limit: 10 });
+  assert.equal(first.height, 9n);
+  assert.equal(first.records[0]!.round, 4n);
+  assert.equal(first.records[0]!.kind, MisbehaviourKind.CONFLICTING_VOTES);
+  assert.equal(first.next, 'aa01');
+  assert.equal(evidenceQueries.at(-1), `?validator=${bytesToHex(keys.publicKey)}&limit=10`);
+  await assert.rejects(listEvidence(client, { after: first.next! }), InvalidResponseError);
+  assert.equal(evidenceQueries.at(-1), '?after=aa01');
+  const asked = evidenceQueries.length;
+  await assert.rejects(listEvidence(client, { limit: 101 }), InvalidParameterError);
+  await assert.rejects(listEvidence(client, { after: 'XYZ' }), InvalidParameterError);
+  assert.equal(evidenceQueries.length, asked, 'nothing was sent');
 });

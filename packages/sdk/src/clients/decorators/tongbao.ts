@@ -6,6 +6,7 @@ import { getStatus, type GetStatusReturnType } from '../../actions/getStatus.js'
 import { getSupply, type GetSupplyReturnType } from '../../actions/getSupply.js';
 import { getTransaction, type GetTransactionParameters, type GetTransactionReturnType } from '../../actions/getTransaction.js';
 import { getWallet, type GetWalletParameters, type GetWalletReturnType } from '../../actions/getWallet.js';
+import { listEvidence, type ListEvidenceParameters, type ListEvidenceReturnType } from '../../actions/listEvidence.js';
 import { sendCommand, type SendCommandParameters, type SendCommandReturnType } from '../../actions/sendCommand.js';
 import { signCommand, type SignCommandParameters, type SignCommandReturnType } from '../../actions/signCommand.js';
 import { submitBinary, type SubmitBinaryParameters, type SubmitBinaryReturnType } from '../../actions/submitBinary.js';
@@ -33,6 +34,7 @@ export interface TongbaoActions {
   getSigner(parameters: GetSignerParameters): Promise<GetSignerReturnType>;
   getWallet(parameters: GetWalletParameters): Promise<GetWalletReturnType>;
   getAccount(parameters: GetAccountParameters): Promise<GetAccountReturnType>;
+  listEvidence(parameters?: ListEvidenceParameters): Promise<ListEvidenceReturnType>;
   signCommand(parameters: SignCommandParameters): Promise<SignCommandReturnType>;
   sendCommand(parameters: SendCommandParameters): Promise<SendCommandReturnType>;
   submitTransaction(parameters: SubmitTransactionParameters): Promise<SubmitTransactionReturnType>;
@@ -61,6 +63,7 @@ export function tongbaoActions(client: Client): TongbaoActions {
     getSigner: (parameters) => getSigner(client, parameters),
     getWallet: (parameters) => getWallet(client, parameters),
     getAccount: (parameters) => getAccount(client, parameters),
+    listEvidence: (parameters) => listEvidence(client, parameters),
     signCommand: (parameters) => signCommand(client, parameters),
     sendCommand: (parameters) => sendCommand(client, parameters),
     submitTransaction: (parameters) => submitTransaction(client, parameters),
