@@ -94,7 +94,7 @@ export class PeerLink implements ConsensusTransport {
         return;
       case 'batch':
         // The frame was found canonical, so the batch's encoding is a slice of it (field 2).
-        void this.receiveBatch(from, message.kind.value, canonicalFieldBytes(frame, 2)!).catch((error: unknown) => this.options.logger.error({ err: error, from }, 'storing a batch failed'));
+        void this.receiveBatch(from, message.kind.value, canonicalFieldBytes(frame, 2) ?? new Uint8Array(0)).catch((error: unknown) => this.options.logger.error({ err: error, from }, 'storing a batch failed'));
         return;
       case 'batchRequest': {
         for (const digest of message.kind.value.digests.slice(0, this.options.batchRequestDigestsMax)) {
