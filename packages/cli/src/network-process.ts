@@ -43,6 +43,11 @@ export class NodeProcess {
   constructor(
     readonly home: string,
     readonly api: string,
+    /**
+     * A command the node is started through, e.g. ['ip', 'netns', 'exec', 'ns0'] to run it
+     * in a network namespace; it must exec the node in its place (same pid).
+     */
+    private readonly launcher: readonly string[] = [],
   ) {}
 
   get running(): boolean {
@@ -56,7 +61,8 @@ export class NodeProcess {
   start(): void {
     const log = createWriteStream(join(this.home, 'node.log'), { flags: 'a' });
     const flags = [...NODE_RUNTIME_FLAGS, ...extraNodeFlags()];
-    const child = spawn(process.execPath, [...flags, MAIN, 'start', '--home', this.home], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const command = [...this.launcher, process.execPath, ...flags, MAIN, 'start', '--home', this.home];
+    const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.pipe(log);
     child.stderr!.pipe(log);
     this.expectingExit = false;

@@ -19,14 +19,29 @@ import {
   type Client,
   type LocalAccount,
 } from '@tongbao/sdk';
+import { NetnsLab } from './netns-lab.js';
 import { TcpFaultProxy } from './tcp-fault-proxy.js';
 
 const CLI = fileURLToPath(new URL('../../../cli/dist/main.js', import.meta.url));
 
 /**
+ * How validator links run, so that tests can cut and heal them: 'direct' (no cutting),
+ * 'proxies' (every link i→j through its own TCP proxy) or 'netns' (every node in its own
+ * network namespace; cut links drop packets in the kernel — see NetnsLab).
+ */
+export type LinkMode = 'direct' | 'proxies' | 'netns';
+
+/** Each node's API and peer-to-peer ports, as initNetwork wrote them. */
+function listenPorts(home: string): { api: number; p2p: number } {
+  const config = readFileSync(join(home, 'tongbao.toml'), 'utf8');
+  const [apiSection, networkSection] = [config.split('[api]')[1]!, config.split('[network]')[1]!];
+  return { api: Number(/\nlisten = "[^"]*:(\d+)"\n/.exec(apiSection)![1]), p2p: Number(/\nlisten = "[^"]*:(\d+)"\n/.exec(networkSection)![1]) };
+}
+
+/**
  * A network of real node processes on this machine for end-to-end tests, checked only
- * from outside (HTTP API, SDK, `tongbao audit`). With `proxies`, every validator link
- * i→j goes through its own TCP proxy so tests can cut and heal links.
+ * from outside (HTTP API, SDK, `tongbao audit`), with links that can be cut and healed
+ * (LinkMode).
  */
 export class LocalNetwork {
   readonly nodes: NodeProcess[];
@@ -37,11 +52,14 @@ export class LocalNetwork {
   private constructor(
     readonly dir: string,
     readonly init: InitializedNetwork,
+    private readonly lab: NetnsLab | undefined,
   ) {
-    this.nodes = init.nodeHomes.map((home, i) => new NodeProcess(home, init.apiUrls[i]!));
+    this.nodes = init.nodeHomes.map((home, i) =>
+      lab === undefined ? new NodeProcess(home, init.apiUrls[i]!) : new NodeProcess(home, `http://${lab.address(i)}:${listenPorts(home).api}`, lab.launcher(i)),
+    );
   }
 
-  static async create(validators: number, options: { proxies?: boolean } = {}): Promise<LocalNetwork> {
+  static async create(validators: number, options: { links?: LinkMode } = {}): Promise<LocalNetwork> {
     const dir = mkdtempSync(join(tmpdir(), 'tongbao-e2e-'));
     const init = await initNetwork({
       dir,
@@ -50,15 +68,35 @@ export class LocalNetwork {
       apiPortBase: await freePortRange(validators),
       p2pPortBase: await freePortRange(validators),
     });
-    const network = new LocalNetwork(dir, init);
-    if (options.proxies === true) await network.insertProxies();
+    const lab = options.links === 'netns' ? NetnsLab.create(validators) : undefined;
+    const network = new LocalNetwork(dir, init, lab);
+    if (options.links === 'proxies') await network.insertProxies();
+    if (lab !== undefined) network.placeInNamespaces(lab);
     return network;
+  }
+
+  /** Rewrites every node's listen addresses and peer list to its namespace's address on the lab's bridge. */
+  private placeInNamespaces(lab: NetnsLab): void {
+    const ports = this.init.nodeHomes.map(listenPorts);
+    this.init.nodeHomes.forEach((home, i) => {
+      const path = join(home, 'tongbao.toml');
+      const parts = readFileSync(path, 'utf8').split('[network]');
+      if (parts.length !== 2) throw new Error(`${path}: expected one [network] section`);
+      const [head, network] = parts as [string, string];
+      const peers = ports.flatMap((p, j) => (j === i ? [] : [`${j}@${lab.address(j)}:${p.p2p}`])).join(',');
+      writeFileSync(
+        path,
+        head.replace(/\nlisten = "[^"]*"\n/, `\nlisten = "${lab.address(i)}:${ports[i]!.api}"\n`) +
+          '[network]' +
+          network.replace(/\nlisten = "[^"]*"\n/, `\nlisten = "${lab.address(i)}:${ports[i]!.p2p}"\n`).replace(/^peers = ".*"$/m, `peers = "${peers}"`),
+      );
+    });
   }
 
   /** Rewrites every node's peer list so that the link from i to j runs through proxy i→j. */
   private async insertProxies(): Promise<void> {
     const count = this.nodes.length;
-    const p2pPorts = this.init.nodeHomes.map((home) => Number(/\nlisten = "127\.0\.0\.1:(\d+)"\n/.exec(readFileSync(join(home, 'tongbao.toml'), 'utf8').split('[network]')[1]!)![1]));
+    const p2pPorts = this.init.nodeHomes.map((home) => listenPorts(home).p2p);
     for (let i = 0; i < count; i++) {
       const peers: string[] = [];
       for (let j = 0; j < count; j++) {
@@ -76,6 +114,7 @@ export class LocalNetwork {
   setLinks(a: readonly number[], b: readonly number[], connected: boolean): void {
     for (const i of a) {
       for (const j of b) {
+        this.lab?.setLink(i, j, connected);
         for (const key of [`${i}-${j}`, `${j}-${i}`]) {
           const proxy = this.proxies.get(key);
           if (proxy === undefined) continue;
@@ -219,6 +258,7 @@ export class LocalNetwork {
     await Promise.all(this.nodes.map((node) => node.stop('SIGKILL')));
     await Promise.all(loads.map((stop) => stop()));
     await Promise.all([...this.proxies.values()].map((proxy) => proxy.close()));
+    this.lab?.close();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
