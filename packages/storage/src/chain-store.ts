@@ -146,7 +146,7 @@ export class ChainStore {
   /** Set when a write failed: what is on disk is then unknown until reopened. */
   private failure: unknown = undefined;
 
-  /** Committed state values, one read each. */
+  /** Committed state values: what the last durable write left, through a bounded cache. */
   readonly state: StateReader;
 
   /** Committed values by state key; null records a key known to be absent. */
