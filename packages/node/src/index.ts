@@ -5,4 +5,5 @@ export { command, NonceSigner } from './demo/signer.js';
 export { TongbaoNode, type StartOptions } from './node.js';
 export { initNetwork, loadNodeHome, readKeyFile, readGenesisFile, DEFAULT_API_PORT_BASE, CONFIG_FILE, type InitOptions, type InitializedNetwork, type NodeHome } from './home/home.js';
 export { auditChain, auditNodeHome, AuditViolation, type AuditSummary, type AuditProgress } from './audit/audit.js';
+export { peerNetworkOptions, parsePeers, splitHostPort } from './home/peer-network-options.js';
 export { parseConfig, renderDefaultConfig, ConfigError, type NodeConfig } from './config/config.js';

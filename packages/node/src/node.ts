@@ -1,9 +1,8 @@
-import { mkdirSync, readFileSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   assert,
   bytesToHex,
-  bytesToUtf8,
   encode,
   equalBytes,
   GenesisSchema,
@@ -26,6 +25,7 @@ import { createApiServer } from '@tongbao/api';
 import { PeerNetwork } from '@tongbao/network';
 import type { FastifyInstance } from 'fastify';
 import { HomeError, loadNodeHome, type NodeHome } from './home/home.js';
+import { peerNetworkOptions, splitHostPort } from './home/peer-network-options.js';
 import { Ledger } from './ledger/ledger.js';
 import { Mempool } from './mempool/mempool.js';
 import { VerifierPool } from './mempool/verifier-pool.js';
@@ -187,27 +187,7 @@ export class TongbaoNode {
     let link: PeerLink | undefined;
     let driverRef: ConsensusDriver | undefined;
     if (validators.length > 1) {
-      const [listenHost, listenPort] = splitHostPort(config.network.listen);
-      const resolvePath = (path: string): string => (isAbsolute(path) ? path : join(home.home, path));
-      network = await PeerNetwork.start({
-        selfIndex,
-        validators,
-        listen: { host: listenHost, port: listenPort },
-        peers: parsePeers(config.network.peers),
-        tls: {
-          certificatePem: readFileSync(resolvePath(config.network.tlsCertificateFile), 'utf8'),
-          privateKeyPem: readFileSync(resolvePath(config.network.tlsKeyFile), 'utf8'),
-          trustedCaPems: genesis.organizations.filter((o) => o.tlsCaCertificate.length > 0).map((o) => bytesToUtf8(o.tlsCaCertificate)),
-        },
-        // Validator i must present a certificate from its own organization's CA.
-        validatorCaPems: genesis.validators.map((v) => bytesToUtf8(genesis.organizations.find((o) => o.id === v.organizationId)?.tlsCaCertificate ?? new Uint8Array())),
-        frameBytesMax: config.network.frameBytesMax,
-        peerQueueFramesMax: config.network.peerQueueFramesMax,
-        peerQueueBytesMax: config.network.peerQueueBytesMax,
-        reconnectDelayMs: config.network.reconnectDelayMs,
-        reconnectDelayMaxMs: config.network.reconnectDelayMaxMs,
-        connectTimeoutMs: config.network.connectTimeoutMs,
-      });
+      network = await PeerNetwork.start(peerNetworkOptions(home, selfIndex));
       link = new PeerLink({
         transport: network,
         validators,
@@ -302,17 +282,3 @@ export class TongbaoNode {
   }
 }
 
-/** `0@127.0.0.1:27000,2@127.0.0.1:27002` → peer addresses; `-` → none. */
-function parsePeers(peers: string): { index: number; host: string; port: number }[] {
-  if (peers === '-') return [];
-  return peers.split(',').map((entry) => {
-    const at = entry.indexOf('@');
-    const [host, port] = splitHostPort(entry.slice(at + 1));
-    return { index: Number(entry.slice(0, at)), host, port };
-  });
-}
-
-function splitHostPort(listen: string): [string, number] {
-  const at = listen.lastIndexOf(':');
-  return [listen.slice(0, at).replace(/^\[|\]$/g, ''), Number(listen.slice(at + 1))];
-}

@@ -11,9 +11,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { join } from 'node:path';
 import {
-  bytesToUtf8,
   consensusBlockHash,
   ConsensusBlockSchema,
   ConsensusMessageSchema,
@@ -33,7 +32,7 @@ import {
   type ConsensusMessage,
   type EvidenceRecord,
 } from '@tongbao/protocol';
-import { loadNodeHome } from '@tongbao/node';
+import { loadNodeHome, peerNetworkOptions } from '@tongbao/node';
 import { PeerNetwork } from '@tongbao/network';
 import { LocalNetwork } from './local-network.js';
 
@@ -51,37 +50,11 @@ const RECORDED_WITHIN_MS = 60_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function splitHostPort(address: string): [string, number] {
-  const at = address.lastIndexOf(':');
-  return [address.slice(0, at).replace(/^\[|\]$/g, ''), Number(address.slice(at + 1))];
-}
-
 /** Joins the validator network as validator `index`, with the identity in its home folder. */
 async function joinAs(home: string): Promise<{ peers: PeerNetwork; sign: (message: Uint8Array) => Uint8Array; chainId: string; publicKey: Uint8Array }> {
-  const { config, genesis, validatorKeys } = loadNodeHome(home);
-  const resolve = (path: string): string => (isAbsolute(path) ? path : join(home, path));
-  const validators = genesis.validators.map((v) => v.publicKey);
-  const peers = await PeerNetwork.start({
-    selfIndex: BYZANTINE,
-    validators,
-    listen: { host: '127.0.0.1', port: splitHostPort(config.network.listen)[1] },
-    peers: config.network.peers.split(',').map((entry) => {
-      const at = entry.indexOf('@');
-      const [host, port] = splitHostPort(entry.slice(at + 1));
-      return { index: Number(entry.slice(0, at)), host, port };
-    }),
-    tls: {
-      certificatePem: readFileSync(resolve(config.network.tlsCertificateFile), 'utf8'),
-      privateKeyPem: readFileSync(resolve(config.network.tlsKeyFile), 'utf8'),
-      trustedCaPems: genesis.organizations.filter((o) => o.tlsCaCertificate.length > 0).map((o) => bytesToUtf8(o.tlsCaCertificate)),
-    },
-    frameBytesMax: config.network.frameBytesMax,
-    peerQueueFramesMax: config.network.peerQueueFramesMax,
-    peerQueueBytesMax: config.network.peerQueueBytesMax,
-    reconnectDelayMs: config.network.reconnectDelayMs,
-    reconnectDelayMaxMs: config.network.reconnectDelayMaxMs,
-    connectTimeoutMs: config.network.connectTimeoutMs,
-  });
+  const nodeHome = loadNodeHome(home);
+  const { genesis, validatorKeys } = nodeHome;
+  const peers = await PeerNetwork.start(peerNetworkOptions(nodeHome, BYZANTINE));
   const suite = getSuite('ed25519');
   return { peers, sign: (message) => suite.sign(validatorKeys.secretKey, message), chainId: genesis.chainId, publicKey: validatorKeys.publicKey };
 }

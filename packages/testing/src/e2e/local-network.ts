@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { initNetwork, type InitializedNetwork } from '@tongbao/node';
+import { initNetwork, loadNodeHome, splitHostPort, type InitializedNetwork } from '@tongbao/node';
 import { freePortRange, NodeProcess } from '@tongbao/cli';
 import {
   approveIssuanceCommand,
@@ -33,9 +33,8 @@ export type LinkMode = 'direct' | 'proxies' | 'netns';
 
 /** Each node's API and peer-to-peer ports, as initNetwork wrote them. */
 function listenPorts(home: string): { api: number; p2p: number } {
-  const config = readFileSync(join(home, 'tongbao.toml'), 'utf8');
-  const [apiSection, networkSection] = [config.split('[api]')[1]!, config.split('[network]')[1]!];
-  return { api: Number(/\nlisten = "[^"]*:(\d+)"\n/.exec(apiSection)![1]), p2p: Number(/\nlisten = "[^"]*:(\d+)"\n/.exec(networkSection)![1]) };
+  const { config } = loadNodeHome(home);
+  return { api: splitHostPort(config.api.listen)[1], p2p: splitHostPort(config.network.listen)[1] };
 }
 
 /**
