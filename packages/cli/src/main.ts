@@ -62,6 +62,7 @@ program
   .option('--inflight <n>', 'requests in flight', integer('--inflight', 1, 256), 8)
   .option('--rate <n>', 'offered payments per second, sent open-loop every 50 ms; 0: as fast as --inflight allows (latency is then mostly queueing)', integer('--rate', 0, 1_000_000), 0)
   .option('--json', 'print the result as JSON')
+  .option('--keep', "keep the network's homes and node logs, and print where")
   .addOption(cryptoOption())
   .action(async (o) => process.exit(await benchCommand(o)));
 

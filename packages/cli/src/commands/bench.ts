@@ -19,6 +19,8 @@ export interface BenchOptions {
   /** Offered payments per second, or 0 for as fast as possible. */
   readonly rate: number;
   readonly json?: boolean;
+  /** Keep the network's directory (homes, node logs) instead of removing it. */
+  readonly keep?: boolean;
 }
 
 const MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
@@ -136,6 +138,7 @@ export async function benchCommand(options: BenchOptions): Promise<number> {
     return result.failed === 0 ? 0 : 1;
   } finally {
     await Promise.all(nodes.map((node) => node.stop('SIGTERM')));
-    rmSync(dir, { recursive: true, force: true });
+    if (options.keep === true) process.stderr.write(`[bench] the network's homes and node logs are kept in ${dir}\n`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }

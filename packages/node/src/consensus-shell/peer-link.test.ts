@@ -2,7 +2,9 @@
 // peerPendingBatchesMax batches (and peerPendingBytesMax bytes) received here and not yet
 // ordered; more are refused before verification and not stored; once one of its batches
 // is ordered, the next is accepted again; and a batch this node asked for by digest (to
-// execute a certified block) is accepted whatever the bound.
+// execute a certified block) is accepted whatever the bound. Then that a batch is
+// verified once however many copies arrive while it is being verified, and that it is not
+// asked for while being verified.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
@@ -86,6 +88,66 @@ test('a peer may have only so many batches waiting; ordered ones make room; requ
     await settle(5);
     assert.equal(batches.has(wanted.digest), true, 'a requested batch passes the bound');
     assert.equal(received.at(-1)!.author, 1, 'counted to the validator that authored it, not the one that relayed it');
+  } finally {
+    await pool.close();
+  }
+});
+
+test('a batch being verified is neither verified again when a copy arrives nor asked for', async () => {
+  const suite = getSuite('ed25519');
+  const validators = [0, 1, 2, 3].map((i) => suite.generateKeyPair(suite.hash(utf8ToBytes(`validator/${i}`))));
+  const signer = new NonceSigner('ed25519', CHAIN_ID, suite.generateKeyPair(suite.hash(utf8ToBytes('payer'))));
+  const pool = new VerifierPool({ suite: 'ed25519', chainId: CHAIN_ID, workers: 1, transactionBytesMax: 16 * 1024 });
+  try {
+    const batches = new BatchStore(new MemoryKeyValueStore(), 'ed25519', CHAIN_ID, suite.hash);
+    let verifications = 0;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const sentFrames: { to: number; frame: Uint8Array }[] = [];
+    const received: BatchRef[] = [];
+    const link = new PeerLink({
+      transport: { send: (to, frame) => (sentFrames.push({ to, frame }), true), broadcast: () => {} },
+      validators: validators.map((v) => v.publicKey),
+      chainId: CHAIN_ID,
+      batches,
+      // Verification is held until released, as on a node whose verification threads are busy.
+      pool: { verify: async (transactions) => (verifications++, await held, pool.verify(transactions)) },
+      logger: pino({ level: 'silent' }, new Writable({ write: (_c, _e, done) => done() })),
+      frameBytesMax: 1024 * 1024,
+      batchRequestDigestsMax: 16,
+      onBatch: (ref) => received.push(ref),
+      onConsensus: () => {},
+      pendingLoad: () => ({ batches: 0, bytes: 0n }),
+      peerPendingBatchesMax: 16,
+      peerPendingBytesMax: 1024 * 1024,
+    });
+    const batch = create(BatchSchema, {
+      chainId: CHAIN_ID,
+      author: validators[1]!.publicKey,
+      sequence: 1n,
+      transactions: [signer.sign(command('setQuota', { operatorId: 'icbc', quota: 5n }))],
+    });
+    const digest = suite.hash(encode(BatchSchema, batch));
+    const frame = encode(PeerMessageSchema, create(PeerMessageSchema, { kind: { case: 'batch', value: batch } }));
+
+    link.handleFrame(1, frame);
+    // A proposal ordering it arrives now: nothing is asked of anyone.
+    link.requestBatches(1, [create(BatchRefSchema, { digest, transactionCount: 1 })]);
+    assert.equal(sentFrames.length, 0, 'no request for a batch being verified');
+    // The author resends it, and another validator relays it: both copies are dropped.
+    link.handleFrame(1, frame);
+    link.handleFrame(2, frame);
+    release();
+    for (let waited = 0; received.length < 1 && waited < 20_000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(verifications, 1, 'verified once');
+    assert.equal(received.length, 1, 'stored and announced once');
+    assert.equal(batches.has(digest), true);
+
+    // Once stored, a copy is still not verified again.
+    link.handleFrame(3, frame);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(verifications, 1);
   } finally {
     await pool.close();
   }

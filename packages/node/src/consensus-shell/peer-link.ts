@@ -32,7 +32,7 @@ export interface PeerLinkOptions {
   readonly validators: readonly Uint8Array[];
   readonly chainId: string;
   readonly batches: BatchStore;
-  readonly pool: VerifierPool;
+  readonly pool: Pick<VerifierPool, 'verify'>;
   readonly logger: Logger;
   readonly frameBytesMax: number;
   /** Digests one BatchRequest may ask for. */
@@ -57,6 +57,12 @@ export class PeerLink implements ConsensusTransport {
   private readonly requested = new Set<string>();
   /** Batches of each peer being verified now: counted against its bound too. */
   private readonly verifying = new Map<number, number>();
+  /**
+   * Digests (hex) of the batches being verified now. A proposal often arrives while its
+   * batches are still being verified here; asking for them again, or verifying a second
+   * copy, would spend the verification threads twice on the same bytes.
+   */
+  private readonly verifyingDigests = new Set<string>();
   /** Batches refused per peer for exceeding its bound (logged once per 1,000). */
   private readonly refused = new Map<number, number>();
 
@@ -73,8 +79,16 @@ export class PeerLink implements ConsensusTransport {
   }
 
   requestBatches(from: number, refs: readonly BatchRef[]): void {
-    const digests = refs.slice(0, this.options.batchRequestDigestsMax).map((ref) => ref.digest);
-    for (const digest of digests) this.requested.add(bytesToHex(digest));
+    const digests: Uint8Array[] = [];
+    for (const ref of refs) {
+      if (digests.length === this.options.batchRequestDigestsMax) break;
+      const key = bytesToHex(ref.digest);
+      // Being verified now: it is stored (or found invalid) without asking anyone.
+      if (this.verifyingDigests.has(key)) continue;
+      this.requested.add(key);
+      digests.push(ref.digest);
+    }
+    if (digests.length === 0) return;
     this.options.transport.send(from, encode(PeerMessageSchema, create(PeerMessageSchema, { kind: { case: 'batchRequest', value: { digests } } })));
   }
 
@@ -113,7 +127,7 @@ export class PeerLink implements ConsensusTransport {
     const digest = this.options.batches.digestOf(encoded);
     const key = bytesToHex(digest);
     const wasRequested = this.requested.delete(key);
-    if (this.options.batches.has(digest)) return;
+    if (this.options.batches.has(digest) || this.verifyingDigests.has(key)) return;
     if (batch.chainId !== this.options.chainId) {
       this.options.logger.warn({ from }, 'a peer sent a batch of another chain');
       return;
@@ -126,12 +140,17 @@ export class PeerLink implements ConsensusTransport {
     if (!wasRequested && this.overBound(from, encoded.length)) return;
     const author = wasRequested ? this.options.validators.findIndex((key) => equalBytes(key, batch.author)) : from;
     this.verifying.set(from, (this.verifying.get(from) ?? 0) + 1);
-    let results;
+    this.verifyingDigests.add(key);
     try {
-      results = await this.options.pool.verify(batch.transactions);
+      await this.verifyAndStore(from, author, batch, encoded, digest);
     } finally {
       this.verifying.set(from, this.verifying.get(from)! - 1);
+      this.verifyingDigests.delete(key);
     }
+  }
+
+  private async verifyAndStore(from: number, author: number, batch: Batch, encoded: Uint8Array, digest: Uint8Array): Promise<void> {
+    const results = await this.options.pool.verify(batch.transactions);
     const transactions: VerifiedTransaction[] = [];
     for (const result of results) {
       if (!result.ok) {
