@@ -59,7 +59,10 @@ const PAGE_BOTTOM_SLOT = 7;
 const PAGE_RECORD_VERSION = 0x01;
 const PAGE_HEADER_BYTES = 5;
 
-/** Default bound on the decoded pages kept in memory (about 0.5–1 KB each). */
+/** Hash-sized cells of a decoded page: the 31 hash slots, then a key and a value hash per node slot. */
+const PAGE_CELLS = PAGE_HASH_SLOTS + 2 * PAGE_NODE_SLOTS;
+
+/** Default bound on the decoded pages kept in memory (about 2 KB each with 32-byte hashes). */
 export const NODE_CACHE_ENTRIES_MAX_DEFAULT = 1 << 16;
 
 /** The depth, below the page's top, of slot `slot`. */
@@ -68,25 +71,33 @@ function slotDepth(slot: number): number {
 }
 
 /**
- * A decoded page. Committed pages (in the cache, or read from the store) are never
- * changed; an update writes into a clone. Empty slots hold undefined.
+ * A decoded page, in one flat buffer: cell c (hashBytes long) at c·hashBytes holds hash
+ * slot c for c < 31, and the key hash and value hash of the leaf in node slot s are
+ * cells 31 + 2s and 32 + 2s. An absent hash is zeros with its bit clear in `present`.
+ *
+ * Why flat: a block caches every page it writes, and those pages outlive the young
+ * generation. Held as arrays of separate 32-byte arrays (some 45 objects a page), they
+ * made the scavenger copy about 20 KB per payment; one buffer per page is three objects.
+ *
+ * Committed pages (in the cache, or read from the store) are never changed; an update
+ * writes into a clone. The hash views handed out are therefore stable for committed pages.
  */
 class Page {
   constructor(
     /** Kinds of slots 0…14, 2 bits each, slot 0 highest (as in the record). */
     public packedKinds: number,
-    /** Node hashes for slots 0…14, child page top hashes for 15…30. */
-    readonly hashes: Array<Uint8Array | undefined>,
-    /** Key hash and value hash of the leaf in slot s at 2s and 2s + 1. */
-    readonly leaves: Array<Uint8Array | undefined>,
+    /** Bit c set when hash slot c (0…30) holds a hash. */
+    private present: number,
+    readonly cells: Uint8Array,
+    private readonly hashBytes: number,
   ) {}
 
-  static empty(): Page {
-    return new Page(0, new Array<Uint8Array | undefined>(PAGE_HASH_SLOTS).fill(undefined), new Array<Uint8Array | undefined>(2 * PAGE_NODE_SLOTS).fill(undefined));
+  static empty(hashBytes: number): Page {
+    return new Page(0, 0, new Uint8Array(PAGE_CELLS * hashBytes), hashBytes);
   }
 
   clone(): Page {
-    return new Page(this.packedKinds, this.hashes.slice(), this.leaves.slice());
+    return new Page(this.packedKinds, this.present, this.cells.slice(), this.hashBytes);
   }
 
   kind(slot: number): Kind {
@@ -98,12 +109,43 @@ class Page {
     this.packedKinds = (this.packedKinds & ~(3 << shift)) | (kind << shift);
   }
 
+  private cell(index: number): Uint8Array {
+    return this.cells.subarray(index * this.hashBytes, (index + 1) * this.hashBytes);
+  }
+
+  private setCell(index: number, bytes: Uint8Array | undefined): void {
+    if (bytes === undefined) this.cells.fill(0, index * this.hashBytes, (index + 1) * this.hashBytes);
+    else this.cells.set(bytes, index * this.hashBytes);
+  }
+
+  /** Node hash of slots 0…14, child page top hash of slots 15…30; undefined when empty. */
+  hash(slot: number): Uint8Array | undefined {
+    return ((this.present >>> slot) & 1) === 1 ? this.cell(slot) : undefined;
+  }
+
+  setHash(slot: number, hash: Uint8Array | undefined): void {
+    this.setCell(slot, hash);
+    if (hash === undefined) this.present &= ~(1 << slot);
+    else this.present |= 1 << slot;
+  }
+
+  /** Whether any hash slot holds a hash. */
+  holdsHashes(): boolean {
+    return this.present !== 0;
+  }
+
   keyHash(slot: number): Uint8Array | undefined {
-    return this.leaves[2 * slot];
+    return this.kind(slot) === LEAF ? this.cell(PAGE_HASH_SLOTS + 2 * slot) : undefined;
   }
 
   valueHash(slot: number): Uint8Array | undefined {
-    return this.leaves[2 * slot + 1];
+    return this.kind(slot) === LEAF ? this.cell(PAGE_HASH_SLOTS + 2 * slot + 1) : undefined;
+  }
+
+  /** The key and value hash of a leaf in `slot` (set its kind to LEAF too); undefined clears them. */
+  setLeaf(slot: number, keyHash: Uint8Array | undefined, valueHash: Uint8Array | undefined): void {
+    this.setCell(PAGE_HASH_SLOTS + 2 * slot, keyHash);
+    this.setCell(PAGE_HASH_SLOTS + 2 * slot + 1, valueHash);
   }
 
   isEmpty(): boolean {
@@ -229,7 +271,7 @@ export class StateTree {
     if (record === undefined) this.rootHash = sparseEmptyHash(this.hashBytes);
     else {
       const page = this.decodePage(record, this.rootKey, undefined);
-      this.rootHash = page.hashes[0]!;
+      this.rootHash = page.hash(0)!;
       this.cache.set(bytesKey(this.rootKey), page);
     }
   }
@@ -265,7 +307,7 @@ export class StateTree {
     if (cached !== undefined) {
       if (stats !== undefined) stats.nodeCacheHits++;
       // The cache holds only committed pages, which agree with their parents.
-      assert(equalBytes(cached.hashes[0]!, expected), 'a cached page agrees with its parent');
+      assert(equalBytes(cached.hash(0)!, expected), 'a cached page agrees with its parent');
       return cached;
     }
     const record = this.kv.get(key);
@@ -290,7 +332,7 @@ export class StateTree {
     if (record.length < PAGE_HEADER_BYTES || record[0] !== PAGE_RECORD_VERSION) this.corrupt(key, `is malformed (${record.length} bytes)`);
     const packed = ((record[1]! << 24) | (record[2]! << 16) | (record[3]! << 8) | record[4]!) >>> 0;
     if (packed >>> 30 !== 0) this.corrupt(key, 'has a malformed kind field');
-    const page = Page.empty();
+    const page = Page.empty(n);
     let offset = PAGE_HEADER_BYTES;
     for (let slot = 0; slot < PAGE_NODE_SLOTS; slot++) {
       const kind = (packed >>> (2 * (PAGE_NODE_SLOTS - 1 - slot))) & 3;
@@ -303,11 +345,10 @@ export class StateTree {
         const b = record.subarray(offset + n, offset + 2 * n);
         offset += 2 * n;
         if (kind === LEAF) {
-          page.leaves[2 * slot] = a;
-          page.leaves[2 * slot + 1] = b;
+          page.setLeaf(slot, a, b);
         } else {
-          page.hashes[2 * slot + 1] = isSparseEmptyHash(a) ? undefined : a;
-          page.hashes[2 * slot + 2] = isSparseEmptyHash(b) ? undefined : b;
+          page.setHash(2 * slot + 1, isSparseEmptyHash(a) ? undefined : a);
+          page.setHash(2 * slot + 2, isSparseEmptyHash(b) ? undefined : b);
         }
       }
     }
@@ -315,10 +356,10 @@ export class StateTree {
     if (page.kind(0) === EMPTY) this.corrupt(key, 'is stored but empty');
     for (let slot = PAGE_NODE_SLOTS - 1; slot >= 0; slot--) {
       const kind = page.kind(slot);
-      if (kind === LEAF) page.hashes[slot] = this.hasher.node(SPARSE_LEAF_TAG, page.keyHash(slot), page.valueHash(slot));
-      else if (kind === INNER) page.hashes[slot] = this.hasher.node(SPARSE_INNER_TAG, page.hashes[2 * slot + 1], page.hashes[2 * slot + 2]);
+      if (kind === LEAF) page.setHash(slot, this.hasher.node(SPARSE_LEAF_TAG, page.keyHash(slot), page.valueHash(slot)));
+      else if (kind === INNER) page.setHash(slot, this.hasher.node(SPARSE_INNER_TAG, page.hash(2 * slot + 1), page.hash(2 * slot + 2)));
     }
-    if (expected !== undefined && !equalBytes(page.hashes[0]!, expected)) this.corrupt(key, 'does not hash to what its parent holds');
+    if (expected !== undefined && !equalBytes(page.hash(0)!, expected)) this.corrupt(key, 'does not hash to what its parent holds');
     return page;
   }
 
@@ -342,19 +383,16 @@ export class StateTree {
     record[3] = (packed >>> 8) & 0xff;
     record[4] = packed & 0xff;
     let offset = PAGE_HEADER_BYTES;
+    const cells = page.cells;
     for (let slot = 0; slot < PAGE_NODE_SLOTS; slot++) {
       const kind = page.kind(slot);
-      if (kind === LEAF) {
-        record.set(page.keyHash(slot)!, offset);
-        record.set(page.valueHash(slot)!, offset + n);
-        offset += 2 * n;
-      } else if (kind === INNER && slot >= PAGE_BOTTOM_SLOT) {
-        const left = page.hashes[2 * slot + 1];
-        const right = page.hashes[2 * slot + 2];
-        if (left !== undefined) record.set(left, offset);
-        if (right !== undefined) record.set(right, offset + n);
-        offset += 2 * n;
-      }
+      // Both cases are two adjacent cells; an absent child is zeros, the sparse empty hash.
+      let first = -1;
+      if (kind === LEAF) first = PAGE_HASH_SLOTS + 2 * slot;
+      else if (kind === INNER && slot >= PAGE_BOTTOM_SLOT) first = 2 * slot + 1;
+      if (first === -1) continue;
+      record.set(cells.subarray(first * n, (first + 2) * n), offset);
+      offset += 2 * n;
     }
     assert(offset === record.length, 'a page record is exactly its computed length');
   }
@@ -439,8 +477,8 @@ export class StateTree {
       }
       const bit = pathBit(keyHash, depth);
       const child = 2 * slot + 1 + bit;
-      siblings.push((page.hashes[child + (bit === 0 ? 1 : -1)] ?? this.hasher.empty).slice());
-      const childHash = page.hashes[child];
+      siblings.push((page.hash(child + (bit === 0 ? 1 : -1)) ?? this.hasher.empty).slice());
+      const childHash = page.hash(child);
       if (childHash === undefined) {
         assert(value === undefined, 'a key on an empty path has no value record');
         return { key, value: undefined, siblings, leaf: undefined };
@@ -502,8 +540,8 @@ export class StateTree {
           leaves.set(bytesToHex(keyHash), bytesToHex(page.valueHash(slot)!));
           continue;
         }
-        const left = page.hashes[2 * slot + 1];
-        const right = page.hashes[2 * slot + 2];
+        const left = page.hash(2 * slot + 1);
+        const right = page.hash(2 * slot + 2);
         if (left === undefined && right === undefined) corrupt(`an inner node in page ${bytesToHex(key)} has no children`);
         if (slot < PAGE_BOTTOM_SLOT) {
           const lone = left === undefined ? 2 * slot + 2 : right === undefined ? 2 * slot + 1 : -1;
@@ -595,7 +633,7 @@ class TreeUpdate {
     for (const ref of this.written) {
       const page = ref.work!;
       if (page.isEmpty()) {
-        for (let slot = 0; slot < PAGE_HASH_SLOTS; slot++) assert(page.hashes[slot] === undefined, 'an emptied page has no nodes left');
+        assert(!page.holdsHashes(), 'an emptied page has no nodes left');
         if (!ref.exists) continue;
         operations.push({ type: 'del', key: ref.key });
         this.stats.nodeDeletes++;
@@ -616,7 +654,7 @@ class TreeUpdate {
 
   private writable(ref: PageRef): Page {
     if (ref.work === undefined) {
-      ref.work = ref.exists ? ref.read(this.tree, this.stats).clone() : Page.empty();
+      ref.work = ref.exists ? ref.read(this.tree, this.stats).clone() : Page.empty(this.tree.hashBytes);
       this.written.push(ref);
     }
     return ref.work;
@@ -627,14 +665,13 @@ class TreeUpdate {
     const slot = address.slot;
     const kind = page.kind(slot);
     if (kind === EMPTY) return EMPTY_NODE;
-    return { kind, hash: page.hashes[slot], keyHash: page.keyHash(slot), valueHash: page.valueHash(slot) };
+    return { kind, hash: page.hash(slot), keyHash: page.keyHash(slot), valueHash: page.valueHash(slot) };
   }
 
   private setSlot(page: Page, slot: number, node: NodeValue): void {
     page.setKind(slot, node.kind);
-    page.hashes[slot] = node.hash;
-    page.leaves[2 * slot] = node.kind === LEAF ? node.keyHash : undefined;
-    page.leaves[2 * slot + 1] = node.kind === LEAF ? node.valueHash : undefined;
+    page.setHash(slot, node.hash);
+    page.setLeaf(slot, node.kind === LEAF ? node.keyHash : undefined, node.kind === LEAF ? node.valueHash : undefined);
   }
 
   /**
@@ -663,7 +700,7 @@ class TreeUpdate {
       this.setSlot(page, slot, node);
       return;
     }
-    page.hashes[slot] = node.hash;
+    page.setHash(slot, node.hash);
     assert(address !== undefined && address.ref !== parent.ref, 'a child page has an address');
     this.setSlot(this.writable(address.ref), 0, node);
   }
@@ -695,8 +732,8 @@ class TreeUpdate {
    */
   private update(depth: number, at: Address, lo: number, hi: number): NodeValue {
     const page = at.ref.read(this.tree, this.stats);
-    const leftHash = page.hashes[2 * at.slot + 1];
-    const rightHash = page.hashes[2 * at.slot + 2];
+    const leftHash = page.hash(2 * at.slot + 1);
+    const rightHash = page.hash(2 * at.slot + 2);
     const mid = this.split(lo, hi, depth);
     const childDepth = depth + 1;
     // An untouched side is read only if the other side empties and it might have to move up.
