@@ -19,8 +19,22 @@ export interface VerifierPoolOptions {
 
 interface PendingRequest {
   readonly transactions: readonly Uint8Array[];
-  readonly resolve: (outcomes: readonly VerifyOutcome[]) => void;
+  readonly resolve: (results: readonly VerifyResult[]) => void;
   readonly reject: (error: unknown) => void;
+}
+
+/** Joins a worker's outcomes with the transactions' bytes and the packed ids and senders. */
+function results(transactions: readonly Uint8Array[], response: VerifyResponse): VerifyResult[] {
+  const { outcomes, keys, idBytes, senderBytes } = response;
+  assert(outcomes.length === transactions.length, 'a worker answers for every transaction it was sent');
+  let offset = 0;
+  return outcomes.map((outcome: VerifyOutcome, index): VerifyResult => {
+    if (!outcome.ok) return outcome;
+    const id = keys.subarray(offset, offset + idBytes);
+    const sender = keys.subarray(offset + idBytes, offset + idBytes + senderBytes);
+    offset += idBytes + senderBytes;
+    return { ok: true, transaction: { id, bytes: transactions[index]!, sender, nonce: outcome.nonce, command: outcome.command } };
+  });
 }
 
 /**
@@ -60,22 +74,14 @@ export class VerifierPool {
     if (this.closed) throw new TongbaoError('SHUTTING_DOWN', 'the node is shutting down and accepts no transactions');
     const chunkCount = Math.max(1, Math.min(this.workers.length, Math.ceil(transactions.length / this.chunkTransactionsMax)));
     const chunkSize = Math.ceil(transactions.length / chunkCount);
-    const chunks: Promise<readonly VerifyOutcome[]>[] = [];
+    const chunks: Promise<readonly VerifyResult[]>[] = [];
     for (let start = 0; start < transactions.length; start += chunkSize) {
       chunks.push(this.send(transactions.slice(start, start + chunkSize)));
     }
-    const outcomes = (await Promise.all(chunks)).flat();
-    return outcomes.map((outcome, index) =>
-      outcome.ok
-        ? {
-            ok: true,
-            transaction: { id: outcome.id, bytes: transactions[index]!, sender: outcome.sender, nonce: outcome.nonce, command: outcome.command },
-          }
-        : outcome,
-    );
+    return (await Promise.all(chunks)).flat();
   }
 
-  private send(transactions: readonly Uint8Array[]): Promise<readonly VerifyOutcome[]> {
+  private send(transactions: readonly Uint8Array[]): Promise<readonly VerifyResult[]> {
     let total = 0;
     for (const tx of transactions) total += tx.length;
     const buffer = new Uint8Array(total);
@@ -106,7 +112,7 @@ export class VerifierPool {
     this.pending.delete(response.requestId);
     this.busy[request.worker]! -= request.transactions.length;
     if (this.busy[request.worker] === 0) this.workers[request.worker]!.unref();
-    request.resolve(response.outcomes);
+    request.resolve(results(request.transactions, response));
   }
 
   private failWorker(index: number, error: unknown): void {

@@ -5,25 +5,35 @@
  * them so that every core verifies.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { TongbaoError, verifyTransaction, type SuiteName } from '@tongbao/protocol';
+import { getSuite, TongbaoError, verifyTransaction, type SuiteName, type VerifiedTransaction } from '@tongbao/protocol';
 import type { VerifyRequest, VerifyResponse, VerifyOutcome } from './verify-messages.js';
 
 const { suite, chainId, transactionBytesMax } = workerData as { suite: SuiteName; chainId: string; transactionBytesMax: number };
 
+const idBytes = getSuite(suite).hashBytes;
+const senderBytes = getSuite(suite).publicKeyBytes;
+
 parentPort!.on('message', (request: VerifyRequest) => {
   const outcomes: VerifyOutcome[] = [];
+  const valid: VerifiedTransaction[] = [];
   let offset = 0;
   for (const length of request.lengths) {
     const bytes = request.buffer.subarray(offset, offset + length);
     offset += length;
     try {
       const tx = verifyTransaction(suite, chainId, bytes, transactionBytesMax);
-      outcomes.push({ ok: true, id: tx.id, sender: tx.sender, nonce: tx.nonce, command: tx.command });
+      outcomes.push({ ok: true, nonce: tx.nonce, command: tx.command });
+      valid.push(tx);
     } catch (error) {
       if (!(error instanceof TongbaoError)) throw error;
       outcomes.push({ ok: false, code: error.code, message: error.message });
     }
   }
-  const response: VerifyResponse = { requestId: request.requestId, outcomes };
-  parentPort!.postMessage(response);
+  const keys = new Uint8Array(new ArrayBuffer(valid.length * (idBytes + senderBytes)));
+  valid.forEach((tx, i) => {
+    keys.set(tx.id, i * (idBytes + senderBytes));
+    keys.set(tx.sender, i * (idBytes + senderBytes) + idBytes);
+  });
+  const response: VerifyResponse = { requestId: request.requestId, outcomes, keys, idBytes, senderBytes };
+  parentPort!.postMessage(response, [keys.buffer]);
 });
