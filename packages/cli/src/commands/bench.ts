@@ -8,6 +8,7 @@ import { getSuite, type SuiteName } from '@tongbao/protocol';
 import { extraNodeFlags, freePortRange, nodeProcesses } from '../network-process.js';
 import { TIMED_PHASE_MARKER, type DriveResult } from './bench-drive.js';
 import { readProcessCpu, type ProcessCpu } from '../process-cpu.js';
+import { readGcPauseMs } from '../node-gc.js';
 
 export interface BenchOptions {
   readonly validators: number;
@@ -65,6 +66,19 @@ function cpuPerPayment(
   return { allThreads: perPayment(total), mainThread: perPayment(main) };
 }
 
+/** Mean main-thread GC pause per committed payment over the timed phase (µs); undefined if a node did not answer. */
+function gcPausePerPayment(start: readonly (number | undefined)[] | undefined, end: readonly (number | undefined)[], committed: number): number | undefined {
+  if (start === undefined || committed === 0) return undefined;
+  let total = 0;
+  for (let i = 0; i < end.length; i++) {
+    const before = start[i];
+    const after = end[i];
+    if (before === undefined || after === undefined) return undefined;
+    total += after - before;
+  }
+  return Math.round((total * 1000) / end.length / committed);
+}
+
 /**
  * `tongbao bench`: starts a network of real node processes, drives it from a separate
  * process with pre-signed payments, and prints committed payments per second, latency
@@ -94,13 +108,18 @@ export async function benchCommand(options: BenchOptions): Promise<number> {
     let output = '';
     driver.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     let cpuAtStart: (ProcessCpu | undefined)[] | undefined;
+    let gcAtStart: Promise<(number | undefined)[]> | undefined;
     driver.stderr!.on('data', (chunk: Buffer) => {
       const text = chunk.toString();
-      if (cpuAtStart === undefined && text.includes(TIMED_PHASE_MARKER)) cpuAtStart = nodes.map((node) => readProcessCpu(node.pid));
+      if (cpuAtStart === undefined && text.includes(TIMED_PHASE_MARKER)) {
+        cpuAtStart = nodes.map((node) => readProcessCpu(node.pid));
+        gcAtStart = Promise.all(nodes.map((node) => readGcPauseMs(node.api)));
+      }
       process.stderr.write(text);
     });
     const code = await new Promise<number | null>((resolve) => driver.on('exit', resolve));
     const cpuAtEnd = nodes.map((node) => readProcessCpu(node.pid));
+    const gcAtEnd = await Promise.all(nodes.map((node) => readGcPauseMs(node.api)));
     if (code !== 0) throw new Error(`the load driver exited with code ${code}`);
     const drive = JSON.parse(output) as DriveResult;
     const limit = Math.round((verifyPerCore * cores) / options.validators);
@@ -122,6 +141,7 @@ export async function benchCommand(options: BenchOptions): Promise<number> {
       verificationLimitPerSecond: limit,
       ratioToLimit: +(drive.committedPerSecond / limit).toFixed(3),
       nodeCpuPerPaymentUs: cpuPerPayment(cpuAtStart, cpuAtEnd, drive.committed),
+      nodeGcPausePerPaymentUs: gcPausePerPayment(await gcAtStart, gcAtEnd, drive.committed),
     };
     if (options.json) console.log(JSON.stringify(result, null, 2));
     else {
@@ -134,6 +154,7 @@ export async function benchCommand(options: BenchOptions): Promise<number> {
       console.log(`  throughput ÷ limit               ${result.ratioToLimit}`);
       const cpu = result.nodeCpuPerPaymentUs;
       if (cpu !== undefined) console.log(`  node CPU per committed payment   ${cpu.allThreads} µs all threads, ${cpu.mainThread} µs main thread (mean of ${result.validators} validator(s))`);
+      if (result.nodeGcPausePerPaymentUs !== undefined) console.log(`  main thread paused for GC        ${result.nodeGcPausePerPaymentUs} µs per committed payment (mean of ${result.validators} validator(s))`);
     }
     return result.failed === 0 ? 0 : 1;
   } finally {
