@@ -28,6 +28,8 @@ export interface DriveResult {
   readonly payments: number;
   readonly committed: number;
   readonly failed: number;
+  /** Failed payments by reason ('status CODE': a receipt's error, a refusal's or a wait's code), most frequent first. */
+  readonly failures: readonly { readonly reason: string; readonly count: number; readonly example: string }[];
   readonly elapsedMs: number;
   readonly committedPerSecond: number;
   readonly latencyMs: { readonly p50: number; readonly p90: number; readonly p99: number; readonly max: number };
@@ -88,6 +90,7 @@ export async function benchDrive(options: DriveOptions): Promise<DriveResult> {
   const latencies: number[] = [];
   let committed = 0;
   let failed = 0;
+  const failures = new Map<string, { count: number; example: string }>();
   let next = 0;
   // The parent samples the nodes' CPU at this line: the timed phase starts.
   process.stderr.write(`\n${TIMED_PHASE_MARKER}\n`);
@@ -101,7 +104,14 @@ export async function benchDrive(options: DriveOptions): Promise<DriveResult> {
       if (result.status === 'committed' && (result.receipt?.code ?? 0) === 0) {
         committed++;
         latencies.push(latency);
-      } else failed++;
+      } else {
+        failed++;
+        const code = result.receipt?.error ?? result.error?.code ?? 'UNKNOWN';
+        const reason = `${result.status} ${code}`;
+        const seen = failures.get(reason);
+        if (seen === undefined) failures.set(reason, { count: 1, example: result.receipt?.message ?? result.error?.message ?? '' });
+        else seen.count++;
+      }
     }
     progress(`${committed} committed, ${failed} failed, ${Math.round((committed / (performance.now() - started)) * 1000)}/s`);
   };
@@ -136,6 +146,7 @@ export async function benchDrive(options: DriveOptions): Promise<DriveResult> {
     payments: options.payments,
     committed,
     failed,
+    failures: [...failures].map(([reason, { count, example }]) => ({ reason, count, example })).sort((a, b) => b.count - a.count),
     elapsedMs: Math.round(elapsedMs),
     committedPerSecond: Math.round((committed / elapsedMs) * 1000),
     latencyMs: { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: Math.round(latencies[latencies.length - 1] ?? 0) },

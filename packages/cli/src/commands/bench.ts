@@ -131,6 +131,7 @@ export async function benchCommand(options: BenchOptions): Promise<number> {
       payments: drive.payments,
       committed: drive.committed,
       failed: drive.failed,
+      failures: drive.failures,
       elapsedMs: drive.elapsedMs,
       committedPerSecond: drive.committedPerSecond,
       latencyMs: drive.latencyMs,
@@ -148,6 +149,7 @@ export async function benchCommand(options: BenchOptions): Promise<number> {
       console.log(`tongbao bench — ${result.validators} validator(s), ${result.crypto}, ${result.payments} pre-signed payments among ${result.wallets} wallets`);
       console.log(`  offered load                     ${options.rate === 0 ? `as fast as ${options.inflight} requests of ${options.chunk} in flight allow` : `${options.rate} payments per second`}`);
       console.log(`  committed payments per second   ${result.committedPerSecond}   (${result.committed} committed, ${result.failed} failed, ${(result.elapsedMs / 1000).toFixed(1)} s)`);
+      for (const { reason, count, example } of result.failures) console.log(`    failed: ${count} × ${reason}${example === '' ? '' : ` — e.g. "${example}"`}`);
       console.log(`  blocks                           ${result.blocks} (${result.transactionsPerBlock} payments per block on average)`);
       console.log(`  latency submit → committed       p50 ${result.latencyMs.p50} ms   p90 ${result.latencyMs.p90} ms   p99 ${result.latencyMs.p99} ms   max ${result.latencyMs.max} ms`);
       console.log(`  verification limit               ${result.verifyPerSecondPerCore}/s per core × ${result.cores} cores ÷ ${result.validators} validator(s) = ${result.verificationLimitPerSecond}/s`);

@@ -4,7 +4,8 @@
 // is ordered, the next is accepted again; and a batch this node asked for by digest (to
 // execute a certified block) is accepted whatever the bound. Then that a batch is
 // verified once however many copies arrive while it is being verified, and that it is not
-// asked for while being verified.
+// asked for while being verified. Then that a validator's batches become available in
+// the order it sent them even when a later one verifies first.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
@@ -148,6 +149,73 @@ test('a batch being verified is neither verified again when a copy arrives nor a
     link.handleFrame(3, frame);
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal(verifications, 1);
+  } finally {
+    await pool.close();
+  }
+});
+
+test("a validator's batches become available in the order it sent them, whichever verifies first", async () => {
+  const suite = getSuite('ed25519');
+  const validators = [0, 1, 2, 3].map((i) => suite.generateKeyPair(suite.hash(utf8ToBytes(`validator/${i}`))));
+  const signer = new NonceSigner('ed25519', CHAIN_ID, suite.generateKeyPair(suite.hash(utf8ToBytes('payer'))));
+  const pool = new VerifierPool({ suite: 'ed25519', chainId: CHAIN_ID, workers: 1, transactionBytesMax: 16 * 1024 });
+  try {
+    const batches = new BatchStore(new MemoryKeyValueStore(), 'ed25519', CHAIN_ID, suite.hash);
+    const received: { sequence: bigint; author: number }[] = [];
+    // The first verification is held until released; the others finish at once, as when
+    // a large batch is followed by a small one.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let calls = 0;
+    const link = new PeerLink({
+      transport: { send: () => true, broadcast: () => {} },
+      validators: validators.map((v) => v.publicKey),
+      chainId: CHAIN_ID,
+      batches,
+      pool: { verify: async (transactions) => (calls++ === 0 ? await held : undefined, pool.verify(transactions)) },
+      logger: pino({ level: 'silent' }, new Writable({ write: (_c, _e, done) => done() })),
+      frameBytesMax: 1024 * 1024,
+      batchRequestDigestsMax: 16,
+      onBatch: (ref, author) => received.push({ sequence: batches.get(ref.digest)!.batch.sequence, author }),
+      onConsensus: () => {},
+      pendingLoad: () => ({ batches: 0, bytes: 0n }),
+      peerPendingBatchesMax: 16,
+      peerPendingBytesMax: 1024 * 1024,
+    });
+    const frameOf = (author: number, sequence: bigint) =>
+      encode(
+        PeerMessageSchema,
+        create(PeerMessageSchema, {
+          kind: {
+            case: 'batch',
+            value: create(BatchSchema, {
+              chainId: CHAIN_ID,
+              author: validators[author]!.publicKey,
+              sequence,
+              transactions: [signer.sign(command('setQuota', { operatorId: 'icbc', quota: sequence }))],
+            }),
+          },
+        }),
+      );
+    const waitFor = async (count: number) => {
+      for (let waited = 0; received.length < count && waited < 20_000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+    };
+
+    link.handleFrame(1, frameOf(1, 1n));
+    link.handleFrame(1, frameOf(1, 2n));
+    link.handleFrame(2, frameOf(2, 1n));
+    // Validator 2's batch does not wait for validator 1's.
+    await waitFor(1);
+    assert.deepEqual(received, [{ sequence: 1n, author: 2 }]);
+    // Validator 1's second batch is verified but waits for its first.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(received.length, 1, "validator 1's second batch is not announced before its first");
+    release();
+    await waitFor(3);
+    assert.deepEqual(received.slice(1), [
+      { sequence: 1n, author: 1 },
+      { sequence: 2n, author: 1 },
+    ]);
   } finally {
     await pool.close();
   }

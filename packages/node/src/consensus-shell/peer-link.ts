@@ -63,6 +63,15 @@ export class PeerLink implements ConsensusTransport {
    * copy, would spend the verification threads twice on the same bytes.
    */
   private readonly verifyingDigests = new Set<string>();
+  /**
+   * Per peer, the turn of its latest batch to be stored and announced. A validator's
+   * batches must become available here in the order it sent them (its sequence order,
+   * which the TCP stream keeps): verification runs them in parallel and may finish a
+   * later one first, and a leader proposing that one ahead of the other would order a
+   * sender's nonce n + 1 before n — a failure receipt, and every later transaction of
+   * that sender failing after it.
+   */
+  private readonly announced = new Map<number, Promise<void>>();
   /** Batches refused per peer for exceeding its bound (logged once per 1,000). */
   private readonly refused = new Map<number, number>();
 
@@ -141,16 +150,22 @@ export class PeerLink implements ConsensusTransport {
     const author = wasRequested ? this.options.validators.findIndex((key) => equalBytes(key, batch.author)) : from;
     this.verifying.set(from, (this.verifying.get(from) ?? 0) + 1);
     this.verifyingDigests.add(key);
+    // A batch asked for by digest is already ordered: it waits for no other.
+    const turn = wasRequested ? undefined : this.announced.get(from);
+    const done = this.verifyAndStore(from, author, batch, encoded, digest, turn);
+    if (!wasRequested) this.announced.set(from, done.then(() => undefined, () => undefined));
     try {
-      await this.verifyAndStore(from, author, batch, encoded, digest);
+      await done;
     } finally {
       this.verifying.set(from, this.verifying.get(from)! - 1);
       this.verifyingDigests.delete(key);
     }
   }
 
-  private async verifyAndStore(from: number, author: number, batch: Batch, encoded: Uint8Array, digest: Uint8Array): Promise<void> {
+  /** Verifies at once; stores and announces after `turn` (the same peer's previous batch). */
+  private async verifyAndStore(from: number, author: number, batch: Batch, encoded: Uint8Array, digest: Uint8Array, turn: Promise<void> | undefined): Promise<void> {
     const results = await this.options.pool.verify(batch.transactions);
+    await turn;
     const transactions: VerifiedTransaction[] = [];
     for (const result of results) {
       if (!result.ok) {
