@@ -16,69 +16,86 @@ import { VerifierPool } from '../mempool/verifier-pool.js';
 import { command, NonceSigner } from '../demo/signer.js';
 import { BatchStore } from './batch-store.js';
 import { PayloadQueue } from './payload-queue.js';
-import { PeerLink } from './peer-link.js';
+import { PeerLink, type PeerLinkOptions } from './peer-link.js';
 
 const CHAIN_ID = 'peer-link-test';
+const suite = getSuite('ed25519');
+const validators = [0, 1, 2, 3].map((i) => suite.generateKeyPair(suite.hash(utf8ToBytes(`validator/${i}`))));
+const signer = new NonceSigner('ed25519', CHAIN_ID, suite.generateKeyPair(suite.hash(utf8ToBytes('payer'))));
+
+/** A batch by validator `author` with one transaction, its digest, and the frame that carries it. */
+function batchFrom(author: number, sequence: number) {
+  const batch = create(BatchSchema, {
+    chainId: CHAIN_ID,
+    author: validators[author]!.publicKey,
+    sequence: BigInt(sequence),
+    transactions: [signer.sign(command('setQuota', { operatorId: 'icbc', quota: BigInt(sequence) }))],
+  });
+  return { batch, digest: suite.hash(encode(BatchSchema, batch)), frame: encode(PeerMessageSchema, create(PeerMessageSchema, { kind: { case: 'batch', value: batch } })) };
+}
+
+/**
+ * A PeerLink over a memory batch store and one real verification thread; `options`
+ * replaces any of its collaborators. `close` must be awaited.
+ */
+function createLink(options: Partial<PeerLinkOptions>) {
+  const pool = new VerifierPool({ suite: 'ed25519', chainId: CHAIN_ID, workers: 1, transactionBytesMax: 16 * 1024 });
+  const batches = options.batches ?? new BatchStore(new MemoryKeyValueStore(), 'ed25519', CHAIN_ID, suite.hash);
+  const link = new PeerLink({
+    transport: { send: () => true, broadcast: () => {} },
+    validators: validators.map((v) => v.publicKey),
+    chainId: CHAIN_ID,
+    batches,
+    pool,
+    logger: pino({ level: 'silent' }, new Writable({ write: (_c, _e, done) => done() })),
+    frameBytesMax: 1024 * 1024,
+    batchRequestDigestsMax: 16,
+    onBatch: () => {},
+    onConsensus: () => {},
+    pendingLoad: () => ({ batches: 0, bytes: 0n }),
+    peerPendingBatchesMax: 16,
+    peerPendingBytesMax: 1024 * 1024,
+    ...options,
+  });
+  return { link, batches, pool, close: () => pool.close() };
+}
+
+/** Verification runs on a worker thread: waits until `done()`, then a little for what should not happen. */
+async function settle(done: () => boolean): Promise<void> {
+  for (let waited = 0; !done() && waited < 20_000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+  await new Promise((resolve) => setTimeout(resolve, 100));
+}
 
 test('a peer may have only so many batches waiting; ordered ones make room; requested ones always pass', async () => {
-  const suite = getSuite('ed25519');
-  const validators = [0, 1, 2, 3].map((i) => suite.generateKeyPair(suite.hash(utf8ToBytes(`validator/${i}`))));
-  const signer = new NonceSigner('ed25519', CHAIN_ID, suite.generateKeyPair(suite.hash(utf8ToBytes('payer'))));
-  const pool = new VerifierPool({ suite: 'ed25519', chainId: CHAIN_ID, workers: 1, transactionBytesMax: 16 * 1024 });
+  const batches = new BatchStore(new MemoryKeyValueStore(), 'ed25519', CHAIN_ID, suite.hash);
+  const payload = new PayloadQueue(batches);
+  const received: { ref: BatchRef; author: number }[] = [];
+  const { link, close } = createLink({
+    batches,
+    onBatch: (ref, author) => {
+      payload.add(ref, author);
+      received.push({ ref, author });
+    },
+    pendingLoad: (author) => payload.loadOf(author),
+    peerPendingBatchesMax: 2,
+  });
   try {
-    const batches = new BatchStore(new MemoryKeyValueStore(), 'ed25519', CHAIN_ID, suite.hash);
-    const payload = new PayloadQueue(batches);
-    const received: { ref: BatchRef; author: number }[] = [];
-    const logger = pino({ level: 'silent' }, new Writable({ write: (_c, _e, done) => done() }));
-    const link = new PeerLink({
-      transport: { send: () => true, broadcast: () => {} },
-      validators: validators.map((v) => v.publicKey),
-      chainId: CHAIN_ID,
-      batches,
-      pool,
-      logger,
-      frameBytesMax: 1024 * 1024,
-      batchRequestDigestsMax: 16,
-      onBatch: (ref, author) => {
-        payload.add(ref, author);
-        received.push({ ref, author });
-      },
-      onConsensus: () => {},
-      pendingLoad: (author) => payload.loadOf(author),
-      peerPendingBatchesMax: 2,
-      peerPendingBytesMax: 1024 * 1024,
-    });
-    const batchFrom = (author: number, sequence: number) => {
-      const batch = create(BatchSchema, {
-        chainId: CHAIN_ID,
-        author: validators[author]!.publicKey,
-        sequence: BigInt(sequence),
-        transactions: [signer.sign(command('setQuota', { operatorId: 'icbc', quota: BigInt(sequence) }))],
-      });
-      return { batch, digest: suite.hash(encode(BatchSchema, batch)), frame: encode(PeerMessageSchema, create(PeerMessageSchema, { kind: { case: 'batch', value: batch } })) };
-    };
-    // Verification runs on a worker thread: wait for what should arrive, then a little for what should not.
-    const settle = async (count: number) => {
-      for (let waited = 0; received.length < count && waited < 20_000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    };
-
     const sent = [1, 2, 3].map((sequence) => batchFrom(1, sequence));
     for (const { frame } of sent) link.handleFrame(1, frame);
-    await settle(2);
+    await settle(() => received.length >= 2);
     assert.deepEqual(received.map((r) => r.author), [1, 1], 'two batches of validator 1 taken');
     assert.equal(batches.has(sent[2]!.digest), false, 'the third was refused and not stored');
     assert.deepEqual(payload.loadOf(1).batches, 2);
 
     // Another validator is not held back by validator 1's load.
     link.handleFrame(2, batchFrom(2, 1).frame);
-    await settle(3);
+    await settle(() => received.length >= 3);
     assert.deepEqual(received.map((r) => r.author), [1, 1, 2]);
 
     // Validator 1's first batch is ordered: its third now fits.
     payload.remove([received[0]!.ref]);
     link.handleFrame(1, sent[2]!.frame);
-    await settle(4);
+    await settle(() => received.length >= 4);
     assert.equal(batches.has(sent[2]!.digest), true);
     assert.equal(payload.loadOf(1).batches, 2);
 
@@ -86,51 +103,29 @@ test('a peer may have only so many batches waiting; ordered ones make room; requ
     const wanted = batchFrom(1, 4);
     link.requestBatches(3, [create(BatchRefSchema, { digest: wanted.digest, transactionCount: 1 })]);
     link.handleFrame(3, wanted.frame);
-    await settle(5);
+    await settle(() => received.length >= 5);
     assert.equal(batches.has(wanted.digest), true, 'a requested batch passes the bound');
     assert.equal(received.at(-1)!.author, 1, 'counted to the validator that authored it, not the one that relayed it');
   } finally {
-    await pool.close();
+    await close();
   }
 });
 
 test('a batch being verified is neither verified again when a copy arrives nor asked for', async () => {
-  const suite = getSuite('ed25519');
-  const validators = [0, 1, 2, 3].map((i) => suite.generateKeyPair(suite.hash(utf8ToBytes(`validator/${i}`))));
-  const signer = new NonceSigner('ed25519', CHAIN_ID, suite.generateKeyPair(suite.hash(utf8ToBytes('payer'))));
-  const pool = new VerifierPool({ suite: 'ed25519', chainId: CHAIN_ID, workers: 1, transactionBytesMax: 16 * 1024 });
+  let verifications = 0;
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const sentFrames: { to: number; frame: Uint8Array }[] = [];
+  const received: BatchRef[] = [];
+  const fixture = createLink({
+    transport: { send: (to, frame) => (sentFrames.push({ to, frame }), true), broadcast: () => {} },
+    // Verification is held until released, as on a node whose verification threads are busy.
+    pool: { verify: async (transactions) => (verifications++, await held, fixture.pool.verify(transactions)) },
+    onBatch: (ref) => received.push(ref),
+  });
+  const { link, batches, close } = fixture;
   try {
-    const batches = new BatchStore(new MemoryKeyValueStore(), 'ed25519', CHAIN_ID, suite.hash);
-    let verifications = 0;
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    const sentFrames: { to: number; frame: Uint8Array }[] = [];
-    const received: BatchRef[] = [];
-    const link = new PeerLink({
-      transport: { send: (to, frame) => (sentFrames.push({ to, frame }), true), broadcast: () => {} },
-      validators: validators.map((v) => v.publicKey),
-      chainId: CHAIN_ID,
-      batches,
-      // Verification is held until released, as on a node whose verification threads are busy.
-      pool: { verify: async (transactions) => (verifications++, await held, pool.verify(transactions)) },
-      logger: pino({ level: 'silent' }, new Writable({ write: (_c, _e, done) => done() })),
-      frameBytesMax: 1024 * 1024,
-      batchRequestDigestsMax: 16,
-      onBatch: (ref) => received.push(ref),
-      onConsensus: () => {},
-      pendingLoad: () => ({ batches: 0, bytes: 0n }),
-      peerPendingBatchesMax: 16,
-      peerPendingBytesMax: 1024 * 1024,
-    });
-    const batch = create(BatchSchema, {
-      chainId: CHAIN_ID,
-      author: validators[1]!.publicKey,
-      sequence: 1n,
-      transactions: [signer.sign(command('setQuota', { operatorId: 'icbc', quota: 5n }))],
-    });
-    const digest = suite.hash(encode(BatchSchema, batch));
-    const frame = encode(PeerMessageSchema, create(PeerMessageSchema, { kind: { case: 'batch', value: batch } }));
-
+    const { digest, frame } = batchFrom(1, 1);
     link.handleFrame(1, frame);
     // A proposal ordering it arrives now: nothing is asked of anyone.
     link.requestBatches(1, [create(BatchRefSchema, { digest, transactionCount: 1 })]);
@@ -139,84 +134,48 @@ test('a batch being verified is neither verified again when a copy arrives nor a
     link.handleFrame(1, frame);
     link.handleFrame(2, frame);
     release();
-    for (let waited = 0; received.length < 1 && waited < 20_000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await settle(() => received.length >= 1);
     assert.equal(verifications, 1, 'verified once');
     assert.equal(received.length, 1, 'stored and announced once');
     assert.equal(batches.has(digest), true);
 
     // Once stored, a copy is still not verified again.
     link.handleFrame(3, frame);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await settle(() => false);
     assert.equal(verifications, 1);
   } finally {
-    await pool.close();
+    await close();
   }
 });
 
 test("a validator's batches become available in the order it sent them, whichever verifies first", async () => {
-  const suite = getSuite('ed25519');
-  const validators = [0, 1, 2, 3].map((i) => suite.generateKeyPair(suite.hash(utf8ToBytes(`validator/${i}`))));
-  const signer = new NonceSigner('ed25519', CHAIN_ID, suite.generateKeyPair(suite.hash(utf8ToBytes('payer'))));
-  const pool = new VerifierPool({ suite: 'ed25519', chainId: CHAIN_ID, workers: 1, transactionBytesMax: 16 * 1024 });
+  const received: { sequence: bigint; author: number }[] = [];
+  // The first verification is held until released; the others finish at once, as when
+  // a large batch is followed by a small one.
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let calls = 0;
+  const batches = new BatchStore(new MemoryKeyValueStore(), 'ed25519', CHAIN_ID, suite.hash);
+  const fixture = createLink({
+    batches,
+    pool: { verify: async (transactions) => (calls++ === 0 ? await held : undefined, fixture.pool.verify(transactions)) },
+    onBatch: (ref, author) => received.push({ sequence: batches.get(ref.digest)!.batch.sequence, author }),
+  });
+  const { link, close } = fixture;
   try {
-    const batches = new BatchStore(new MemoryKeyValueStore(), 'ed25519', CHAIN_ID, suite.hash);
-    const received: { sequence: bigint; author: number }[] = [];
-    // The first verification is held until released; the others finish at once, as when
-    // a large batch is followed by a small one.
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let calls = 0;
-    const link = new PeerLink({
-      transport: { send: () => true, broadcast: () => {} },
-      validators: validators.map((v) => v.publicKey),
-      chainId: CHAIN_ID,
-      batches,
-      pool: { verify: async (transactions) => (calls++ === 0 ? await held : undefined, pool.verify(transactions)) },
-      logger: pino({ level: 'silent' }, new Writable({ write: (_c, _e, done) => done() })),
-      frameBytesMax: 1024 * 1024,
-      batchRequestDigestsMax: 16,
-      onBatch: (ref, author) => received.push({ sequence: batches.get(ref.digest)!.batch.sequence, author }),
-      onConsensus: () => {},
-      pendingLoad: () => ({ batches: 0, bytes: 0n }),
-      peerPendingBatchesMax: 16,
-      peerPendingBytesMax: 1024 * 1024,
-    });
-    const frameOf = (author: number, sequence: bigint) =>
-      encode(
-        PeerMessageSchema,
-        create(PeerMessageSchema, {
-          kind: {
-            case: 'batch',
-            value: create(BatchSchema, {
-              chainId: CHAIN_ID,
-              author: validators[author]!.publicKey,
-              sequence,
-              transactions: [signer.sign(command('setQuota', { operatorId: 'icbc', quota: sequence }))],
-            }),
-          },
-        }),
-      );
-    const waitFor = async (count: number) => {
-      for (let waited = 0; received.length < count && waited < 20_000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
-    };
-
-    link.handleFrame(1, frameOf(1, 1n));
-    link.handleFrame(1, frameOf(1, 2n));
-    link.handleFrame(2, frameOf(2, 1n));
-    // Validator 2's batch does not wait for validator 1's.
-    await waitFor(1);
-    assert.deepEqual(received, [{ sequence: 1n, author: 2 }]);
-    // Validator 1's second batch is verified but waits for its first.
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    assert.equal(received.length, 1, "validator 1's second batch is not announced before its first");
+    link.handleFrame(1, batchFrom(1, 1).frame);
+    link.handleFrame(1, batchFrom(1, 2).frame);
+    link.handleFrame(2, batchFrom(2, 1).frame);
+    // Validator 2's batch does not wait for validator 1's; validator 1's second, verified, waits for its first.
+    await settle(() => received.length >= 1);
+    assert.deepEqual(received, [{ sequence: 1n, author: 2 }], "validator 1's second batch is not announced before its first");
     release();
-    await waitFor(3);
+    await settle(() => received.length >= 3);
     assert.deepEqual(received.slice(1), [
       { sequence: 1n, author: 1 },
       { sequence: 2n, author: 1 },
     ]);
   } finally {
-    await pool.close();
+    await close();
   }
 });
