@@ -142,7 +142,7 @@ class Page {
     return this.kind(slot) === LEAF ? this.cell(PAGE_HASH_SLOTS + 2 * slot + 1) : undefined;
   }
 
-  /** The key and value hash of a leaf in `slot` (set its kind to LEAF too); undefined clears them. */
+  /** The key and value hash of a leaf in `slot`, whose kind the caller sets to LEAF; undefined clears them. */
   setLeaf(slot: number, keyHash: Uint8Array | undefined, valueHash: Uint8Array | undefined): void {
     this.setCell(PAGE_HASH_SLOTS + 2 * slot, keyHash);
     this.setCell(PAGE_HASH_SLOTS + 2 * slot + 1, valueHash);
