@@ -2,28 +2,42 @@
 // RFC 6962 recursive definition written out independently here, every leaf's audit path
 // verifies for every tree size up to 70, and changing the leaf, index, size, a sibling
 // or the root makes verification fail. fast-check drives sizes, indexes and tampering.
+// The chain suites' own hash functions (SHA-256 with its allocation-free form, SM3)
+// give the reference roots too, for leaves shorter and longer than two hashes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { concatBytes, utf8ToBytes } from '../bytes.js';
 import { merkleProof, merkleRoot, verifyMerkleProof } from './binary.js';
+import { getSuite } from '../crypto/index.js';
 
 const sha256 = (data: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(data).digest());
 
 /** RFC 6962 §2.1 MTH, recursively, as the spec states it. */
-function referenceRoot(leaves: readonly Uint8Array[]): Uint8Array {
-  if (leaves.length === 0) return sha256(new Uint8Array(0));
-  if (leaves.length === 1) return sha256(concatBytes(Uint8Array.of(0), leaves[0]!));
+function referenceRoot(leaves: readonly Uint8Array[], hash: (data: Uint8Array) => Uint8Array = sha256): Uint8Array {
+  if (leaves.length === 0) return hash(new Uint8Array(0));
+  if (leaves.length === 1) return hash(concatBytes(Uint8Array.of(0), leaves[0]!));
   let k = 1;
   while (k * 2 < leaves.length) k *= 2;
-  return sha256(concatBytes(Uint8Array.of(1), referenceRoot(leaves.slice(0, k)), referenceRoot(leaves.slice(k))));
+  return hash(concatBytes(Uint8Array.of(1), referenceRoot(leaves.slice(0, k), hash), referenceRoot(leaves.slice(k), hash)));
 }
 
 const leavesOf = (n: number): Uint8Array[] => Array.from({ length: n }, (_, i) => utf8ToBytes(`leaf-${i}`));
 
 test('root equals the recursive RFC 6962 definition for sizes 0..70', () => {
   for (let n = 0; n <= 70; n++) assert.deepEqual(merkleRoot(sha256, leavesOf(n)), referenceRoot(leavesOf(n)), `n=${n}`);
+});
+
+test("the suites' hash functions give the reference root, with leaves of any length", () => {
+  const sm3 = (data: Uint8Array): Uint8Array => new Uint8Array(createHash('sm3').update(data).digest());
+  const mixed = (n: number): Uint8Array[] => Array.from({ length: n }, (_, i) => new Uint8Array((i * 37) % 101).fill(i & 0xff));
+  for (const [suite, reference] of [['ed25519', sha256], ['sm2', sm3]] as const) {
+    const hash = getSuite(suite).hash;
+    for (let n = 0; n <= 70; n++) {
+      assert.deepEqual(merkleRoot(hash, mixed(n)), referenceRoot(mixed(n), reference), `${suite}, n=${n}`);
+    }
+  }
 });
 
 test('the empty tree is the hash of empty input', () => {

@@ -1,5 +1,5 @@
 import { equalBytes } from '../bytes.js';
-import type { HashFunction } from './hash.js';
+import { hashIntoOf, type HashFunction } from './hash.js';
 
 /**
  * Binary Merkle tree over an ordered list, the shape of RFC 6962 / RFC 9162 §2.1 (the
@@ -45,19 +45,39 @@ function checkLeafCount(count: number): void {
   }
 }
 
-/** The root over `leaves` in order (each leaf is raw data; leaf hashing is done here). */
+/**
+ * The root over `leaves` in order (each leaf is raw data; leaf hashing is done here).
+ * Every block computes two of these over thousands of leaves, so the level is one
+ * buffer rewritten in place and every preimage goes through one scratch buffer: no
+ * allocation per node (two per node cost as much as the hashing).
+ */
 export function merkleRoot(hash: HashFunction, leaves: readonly Uint8Array[]): Uint8Array {
   checkLeafCount(leaves.length);
   if (leaves.length === 0) return hash(new Uint8Array(0));
-  let level = leaves.map((leaf) => merkleLeafHash(hash, leaf));
-  while (level.length > 1) {
-    const next: Uint8Array[] = [];
-    for (let i = 0; i + 1 < level.length; i += 2) next.push(merkleInnerHash(hash, level[i]!, level[i + 1]!));
+  const into = hashIntoOf(hash);
+  const size = hash(new Uint8Array(0)).length;
+  let leafBytesMax = 0;
+  for (const leaf of leaves) if (leaf.length > leafBytesMax) leafBytesMax = leaf.length;
+  // Outside V8's heap from the start, so a native hash reads and writes them in place.
+  const scratch = new Uint8Array(new ArrayBuffer(1 + Math.max(leafBytesMax, 2 * size)));
+  const level = new Uint8Array(new ArrayBuffer(leaves.length * size));
+  leaves.forEach((leaf, i) => {
+    scratch[0] = LEAF_PREFIX;
+    scratch.set(leaf, 1);
+    into(level.subarray(i * size, (i + 1) * size), scratch.subarray(0, 1 + leaf.length));
+  });
+  const inner = scratch.subarray(0, 1 + 2 * size);
+  for (let count = leaves.length; count > 1; count = Math.ceil(count / 2)) {
+    // Node i of the next level is written over node i of this one, after nodes 2i and 2i + 1 were read.
+    for (let i = 0; 2 * i + 1 < count; i++) {
+      inner[0] = INNER_PREFIX;
+      inner.set(level.subarray(2 * i * size, (2 * i + 2) * size), 1);
+      into(level.subarray(i * size, (i + 1) * size), inner);
+    }
     // An unpaired last node moves up unchanged (the RFC 6962 split, computed bottom-up).
-    if (level.length % 2 === 1) next.push(level[level.length - 1]!);
-    level = next;
+    if (count % 2 === 1) level.copyWithin(((count - 1) / 2) * size, (count - 1) * size, count * size);
   }
-  return level[0]!;
+  return level.slice(0, size);
 }
 
 /** An audit path: the sibling hashes from the leaf up to the root. */
