@@ -173,11 +173,10 @@ export class ChainStore {
   }
 
   /**
-   * After a durable write, brings the value cache up to date with a durable block. A key cached with a value
-   * takes its new one; any other key written is dropped from the cache rather than
-   * entered, because a key first written now (a payment's record, a new wallet) is
-   * rarely read again soon, and every entry outlives the young generation: entering them
-   * all made a quarter of a payment's cache churn for nothing. The next read enters it.
+   * After a durable write, brings the value cache up to date: a key cached with a value
+   * takes its new one; any other key written is dropped rather than entered. A key first
+   * written now (a payment's record, a new wallet) is rarely read again soon, and every
+   * entry outlives the young generation; the next read enters it.
    */
   private cacheValues(prepared: PreparedState): void {
     for (const { key, value } of prepared.changes ?? []) {

@@ -43,40 +43,30 @@ function measureVerifyRate(suiteName: SuiteName): number {
 }
 
 /**
- * CPU each validator spent per committed payment over the timed phase (mean over the
- * validators, microseconds): a figure much steadier than throughput on a shared machine,
- * to compare changes by. Undefined without /proc.
+ * A counter of milliseconds read from each validator at the start and the end of the
+ * timed phase, as microseconds per committed payment (mean over the validators);
+ * undefined if any reading is missing.
  */
-function cpuPerPayment(
-  start: readonly (ProcessCpu | undefined)[] | undefined,
-  end: readonly (ProcessCpu | undefined)[],
-  committed: number,
-): { allThreads: number; mainThread: number } | undefined {
-  if (start === undefined || committed === 0) return undefined;
-  let total = 0;
-  let main = 0;
-  for (let i = 0; i < end.length; i++) {
-    const before = start[i];
-    const after = end[i];
-    if (before === undefined || after === undefined) return undefined;
-    total += after.totalMs - before.totalMs;
-    main += after.mainThreadMs - before.mainThreadMs;
-  }
-  const perPayment = (ms: number): number => Math.round((ms * 1000) / end.length / committed);
-  return { allThreads: perPayment(total), mainThread: perPayment(main) };
-}
-
-/** Mean main-thread GC pause per committed payment over the timed phase (µs); undefined if a node did not answer. */
-function gcPausePerPayment(start: readonly (number | undefined)[] | undefined, end: readonly (number | undefined)[], committed: number): number | undefined {
+function perPaymentUs<T>(start: readonly (T | undefined)[] | undefined, end: readonly (T | undefined)[], committed: number, ms: (reading: T) => number): number | undefined {
   if (start === undefined || committed === 0) return undefined;
   let total = 0;
   for (let i = 0; i < end.length; i++) {
     const before = start[i];
     const after = end[i];
     if (before === undefined || after === undefined) return undefined;
-    total += after - before;
+    total += ms(after) - ms(before);
   }
   return Math.round((total * 1000) / end.length / committed);
+}
+
+/**
+ * CPU each validator spent per committed payment over the timed phase: a figure much
+ * steadier than throughput on a shared machine, to compare changes by. Undefined without /proc.
+ */
+function cpuPerPayment(start: readonly (ProcessCpu | undefined)[] | undefined, end: readonly (ProcessCpu | undefined)[], committed: number): { allThreads: number; mainThread: number } | undefined {
+  const allThreads = perPaymentUs(start, end, committed, (cpu) => cpu.totalMs);
+  const mainThread = perPaymentUs(start, end, committed, (cpu) => cpu.mainThreadMs);
+  return allThreads === undefined || mainThread === undefined ? undefined : { allThreads, mainThread };
 }
 
 /**
@@ -142,7 +132,7 @@ export async function benchCommand(options: BenchOptions): Promise<number> {
       verificationLimitPerSecond: limit,
       ratioToLimit: +(drive.committedPerSecond / limit).toFixed(3),
       nodeCpuPerPaymentUs: cpuPerPayment(cpuAtStart, cpuAtEnd, drive.committed),
-      nodeGcPausePerPaymentUs: gcPausePerPayment(await gcAtStart, gcAtEnd, drive.committed),
+      nodeGcPausePerPaymentUs: perPaymentUs(await gcAtStart, gcAtEnd, drive.committed, (pauseMs) => pauseMs),
     };
     if (options.json) console.log(JSON.stringify(result, null, 2));
     else {

@@ -10,8 +10,7 @@ import type { VerifyRequest, VerifyResponse, VerifyOutcome } from './verify-mess
 
 const { suite, chainId, transactionBytesMax } = workerData as { suite: SuiteName; chainId: string; transactionBytesMax: number };
 
-const idBytes = getSuite(suite).hashBytes;
-const senderBytes = getSuite(suite).publicKeyBytes;
+const { hashBytes: idBytes, publicKeyBytes: senderBytes } = getSuite(suite);
 
 parentPort!.on('message', (request: VerifyRequest) => {
   const outcomes: VerifyOutcome[] = [];
