@@ -112,6 +112,14 @@ export function nodeProcesses(network: NetworkFile): NodeProcess[] {
 }
 
 /**
+ * Ports are picked below this: Linux takes the source ports of outgoing connections from
+ * 32768 up (net.ipv4.ip_local_port_range), so a listen port picked there can be taken by
+ * any connection, the nodes' own among them, between the check and the node's start.
+ */
+const EPHEMERAL_PORTS_FIRST = 32_768;
+const PICKED_PORTS_FIRST = 20_000;
+
+/**
  * The first of `count` consecutive TCP ports free on 127.0.0.1 right now (for networks
  * started by benchmarks and tests; another process may still take one before use).
  */
@@ -123,7 +131,7 @@ export async function freePortRange(count: number): Promise<number> {
       server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
     });
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    const base = PICKED_PORTS_FIRST + Math.floor(Math.random() * (EPHEMERAL_PORTS_FIRST - PICKED_PORTS_FIRST - count));
     const free = await Promise.all(Array.from({ length: count }, (_, i) => listens(base + i)));
     if (free.every(Boolean)) return base;
   }

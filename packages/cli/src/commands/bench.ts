@@ -77,7 +77,9 @@ function cpuPerPayment(start: readonly (ProcessCpu | undefined)[] | undefined, e
  */
 export async function benchCommand(options: BenchOptions): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'tongbao-bench-'));
-  const network = await initNetwork({ dir, validators: options.validators, suite: options.crypto, apiPortBase: await freePortRange(options.validators), p2pPortBase: await freePortRange(options.validators) });
+  // One range for both, so the API ports and the peer ports cannot overlap.
+  const portBase = await freePortRange(2 * options.validators);
+  const network = await initNetwork({ dir, validators: options.validators, suite: options.crypto, apiPortBase: portBase, p2pPortBase: portBase + options.validators });
   const nodes = nodeProcesses({ chainId: network.consortium.chainId, suite: network.consortium.suite, nodes: network.nodeHomes.map((home, i) => ({ home, api: network.apiUrls[i]! })) });
   try {
     process.stderr.write(`[bench] measuring ${options.crypto} verifications per second on one core…\n`);

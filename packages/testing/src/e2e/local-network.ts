@@ -60,12 +60,14 @@ export class LocalNetwork {
 
   static async create(validators: number, options: { links?: LinkMode } = {}): Promise<LocalNetwork> {
     const dir = mkdtempSync(join(tmpdir(), 'tongbao-e2e-'));
+    // One range for both, so the API ports and the peer ports cannot overlap.
+    const portBase = await freePortRange(2 * validators);
     const init = await initNetwork({
       dir,
       validators,
       suite: 'ed25519',
-      apiPortBase: await freePortRange(validators),
-      p2pPortBase: await freePortRange(validators),
+      apiPortBase: portBase,
+      p2pPortBase: portBase + validators,
     });
     const lab = options.links === 'netns' ? NetnsLab.create(validators) : undefined;
     const network = new LocalNetwork(dir, init, lab);
