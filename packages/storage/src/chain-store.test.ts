@@ -10,12 +10,22 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AssertionError, bytesToHex, equalBytes, sparseMerkleRoot, verifyStateProof, type StateEntry } from '@tongbao/protocol';
+import {
+  AssertionError,
+  bytesToHex,
+  concatBytes,
+  equalBytes,
+  sparseMerkleRoot,
+  u64ToBytes,
+  verifyStateProof,
+  type StateEntry,
+} from '@tongbao/protocol';
 import { ChainStore, type BlockCommit } from './chain-store.js';
 import { StorageError } from './errors.js';
-import { HEAD_KEY, headerKey, PAGE_DEPTH_BITS, pageKey, valueKey } from './keys.js';
+import { HEAD_KEY, headerKey, PAGE_DEPTH_BITS, pageKey, PREFIX, prefixEnd, TREE_CHECKPOINT_KEY, treeLogKey, valueKey } from './keys.js';
+import { decodeKeyLog } from './tree-log.js';
 import { FaultyKeyValueStore } from './testing/faulty-kv.js';
-import type { KeyValueStore } from './kv.js';
+import type { KeyValueStore, KvOperation } from './kv.js';
 import { LevelKeyValueStore } from './level-kv.js';
 import { MemoryKeyValueStore } from './memory-kv.js';
 import { ensureGenesis, nextBlock, randomChanges, seededRandom, stateKey } from './testing/chain-fixture.js';
@@ -46,7 +56,8 @@ for (const backend of backends) {
   test(`${backend.name}: genesis, blocks, lookups, proofs, reopen`, async () => {
     const { kv, reopen, cleanup } = await backend.make();
     try {
-      let store = await ChainStore.open(kv, { hash: sha256 });
+      // A tree checkpoint at block 4; blocks 5 and 6 are in the tree log when it reopens.
+      let store = await ChainStore.open(kv, { hash: sha256, treeCheckpointBlocks: 4 });
       assert.equal(store.genesis(), undefined);
       assert.equal(store.head(), undefined);
       await ensureGenesis(store, KEY_SPACE / 2);
@@ -112,6 +123,44 @@ for (const backend of backends) {
   });
 }
 
+// Tree pages are deferred: a block that is not a checkpoint writes no page record but its
+// changed keys; a checkpoint comes every treeCheckpointBlocks blocks, or sooner once
+// treeDirtyPagesMax pages are dirty, and writes exactly the tree the blocks built. After
+// every block, a store reopened from what is on disk has the head's root, proofs that
+// verify, and passes the full check.
+test('tree pages are written at checkpoints; reopening between them rebuilds the same tree', async () => {
+  for (const options of [{ treeCheckpointBlocks: 5 }, { treeCheckpointBlocks: 1_000, treeDirtyPagesMax: 40 }]) {
+    const kv = new MemoryKeyValueStore();
+    const store = await ChainStore.open(kv, { hash: sha256, ...options });
+    await ensureGenesis(store, 50);
+    const random = seededRandom(5);
+    const pageRecords = async () => {
+      const records: string[] = [];
+      for await (const [key, value] of kv.iterate({ gte: Uint8Array.of(PREFIX.page), lt: prefixEnd(PREFIX.page) })) records.push(`${bytesToHex(key)}=${bytesToHex(value)}`);
+      return records.join();
+    };
+    const checkpoints: number[] = [];
+    for (let h = 1; h <= 12; h++) {
+      const pagesBefore = await pageRecords();
+      await store.commitBlock(nextBlock(store, sha256, randomChanges(random, 20, 200), 2));
+      const checkpoint = kv.get(TREE_CHECKPOINT_KEY)!;
+      const atCheckpoint = u64ToBytes(BigInt(h)).every((byte, i) => checkpoint[i] === byte);
+      if (atCheckpoint) checkpoints.push(h);
+      else assert.equal(await pageRecords(), pagesBefore, `${JSON.stringify(options)}: block ${h} is no checkpoint and wrote no page`);
+      assert.equal(kv.get(treeLogKey(BigInt(h))) !== undefined, !atCheckpoint, `block ${h}: a tree log exactly when not a checkpoint`);
+      const reopened = await ChainStore.open(kv.reopen(), { hash: sha256, ...options });
+      assert.deepEqual(reopened.stateRoot(), store.head()!.header.stateRoot);
+      for (let n = 0; n < 200; n += 9) assert.ok(verifyStateProof(sha256, reopened.stateRoot(), reopened.proveState(stateKey(n))));
+      assert.equal((await reopened.verifyFull()).blocks, h);
+      assert.equal((await store.verifyFull()).blocks, h);
+    }
+    if (options.treeCheckpointBlocks === 5) assert.deepEqual(checkpoints, [5, 10]);
+    else assert.ok(checkpoints.length >= 2, `the dirty-page bound forces checkpoints: ${checkpoints.join()}`);
+    // Logs of blocks behind the checkpoint are gone.
+    for (let h = 1; h <= checkpoints.at(-1)!; h++) assert.equal(kv.get(treeLogKey(BigInt(h))), undefined, `log of block ${h}`);
+  }
+});
+
 test('commit preconditions are assertions: height, link, state root, stale preparation', async () => {
   const kv = new MemoryKeyValueStore();
   const store = await ChainStore.open(kv, { hash: sha256 });
@@ -135,9 +184,10 @@ test('commit preconditions are assertions: height, link, state root, stale prepa
 });
 
 test('opening refuses an inconsistent store with CORRUPT_STORE', async () => {
-  const build = async () => {
+  // Tree pages written with every block, so that the stored pages are the head's tree.
+  const build = async (treeCheckpointBlocks = 1) => {
     const kv = new MemoryKeyValueStore();
-    const store = await ChainStore.open(kv, { hash: sha256 });
+    const store = await ChainStore.open(kv, { hash: sha256, treeCheckpointBlocks });
     await ensureGenesis(store, 20);
     const random = seededRandom(3);
     for (let h = 0; h < 3; h++) await store.commitBlock(nextBlock(store, sha256, randomChanges(random, 8, 40), 3));
@@ -179,6 +229,24 @@ test('opening refuses an inconsistent store with CORRUPT_STORE', async () => {
     await kv.write([{ type: 'del', key: headerKey(2n) }]);
     await ChainStore.open(kv.reopen(), { hash: sha256 });
     await assert.rejects(ChainStore.open(kv.reopen(), { hash: sha256, verify: 'full' }), isCorrupt, 'fsck finds a missing block');
+  }
+  {
+    // Pages at the genesis checkpoint, blocks 1–3 in the tree log: each of those records is load-bearing.
+    const { kv } = await build(64);
+    assert.equal((await (await ChainStore.open(kv.reopen(), { hash: sha256, verify: 'full' })).verifyFull()).blocks, 3);
+    const checkpointRoot = kv.get(TREE_CHECKPOINT_KEY)!.subarray(8).slice();
+    const loggedKey = decodeKeyLog(kv.get(treeLogKey(2n))!)![0]!.slice();
+    const tampered: Array<[string, KvOperation]> = [
+      ['a missing tree log', { type: 'del', key: treeLogKey(2n) }],
+      ['a tree checkpoint past the head', { type: 'put', key: TREE_CHECKPOINT_KEY, value: concatBytes(u64ToBytes(4n), checkpointRoot) }],
+      ['a tree checkpoint of another root', { type: 'put', key: TREE_CHECKPOINT_KEY, value: concatBytes(u64ToBytes(0n), new Uint8Array(32).fill(7)) }],
+      ['a changed value of a logged key', { type: 'put', key: valueKey(loggedKey), value: Uint8Array.of(1, 2, 3) }],
+    ];
+    for (const [what, operation] of tampered) {
+      const { kv: copy } = await build(64);
+      await copy.write([operation]);
+      await assert.rejects(ChainStore.open(copy.reopen(), { hash: sha256 }), isCorrupt, what);
+    }
   }
   {
     const { kv, store } = await build();

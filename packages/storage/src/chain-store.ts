@@ -6,6 +6,7 @@ import {
   BlockSchema,
   bytesToHex,
   bytesToU64,
+  compareBytes,
   concatBytes,
   create,
   decodeCanonical,
@@ -38,9 +39,12 @@ import {
   receiptKey,
   transactionIndexKey,
   transactionKey,
+  TREE_CHECKPOINT_KEY,
+  treeLogKey,
   u32ToBytes,
   valueKey,
 } from './keys.js';
+import { decodeKeyLog, encodeKeyLog } from './tree-log.js';
 import type { KeyValueStore, KvOperation } from './kv.js';
 import { StateTree, type PreparedState } from './state-tree.js';
 import { bytesKey, GenerationCache } from './generation-cache.js';
@@ -70,10 +74,27 @@ export interface ChainStoreOptions {
    * same few accounts block after block, and each miss is a LevelDB lookup.
    */
   readonly valueCacheEntriesMax?: number;
+  /**
+   * The tree's pages are written at most this many blocks apart (default
+   * TREE_CHECKPOINT_BLOCKS_DEFAULT; 1 writes them with every block). Between checkpoints
+   * each block logs its changed keys instead, and opening re-applies them: at most this
+   * many blocks' keys. Results never depend on it, only speed.
+   */
+  readonly treeCheckpointBlocks?: number;
+  /**
+   * A checkpoint is also written once this many pages are dirty (default
+   * TREE_DIRTY_PAGES_MAX_DEFAULT, about 2 KB each with 32-byte hashes): the bound on the
+   * memory the deferred pages hold.
+   */
+  readonly treeDirtyPagesMax?: number;
 }
 
 /** Default bound on cached state values (a few hundred bytes each). */
 export const VALUE_CACHE_ENTRIES_MAX_DEFAULT = 1 << 17;
+/** Default for ChainStoreOptions.treeCheckpointBlocks. */
+export const TREE_CHECKPOINT_BLOCKS_DEFAULT = 64;
+/** Default for ChainStoreOptions.treeDirtyPagesMax. */
+export const TREE_DIRTY_PAGES_MAX_DEFAULT = 1 << 14;
 
 export interface ChainHead {
   readonly height: bigint;
@@ -143,6 +164,10 @@ export class ChainStore {
   private currentHead: ChainHead | undefined;
   private genesisBytes: Uint8Array | undefined;
   private committing = false;
+  private readonly treeCheckpointBlocks: number;
+  private readonly treeDirtyPagesMax: number;
+  /** The height whose tree the stored page records hold; later blocks' keys are in the tree log. */
+  private treeCheckpointHeight = 0n;
   /** Set when a write failed: what is on disk is then unknown until reopened. */
   private failure: unknown = undefined;
 
@@ -152,12 +177,16 @@ export class ChainStore {
   /** Committed values by state key; null records a key known to be absent. */
   private readonly values: GenerationCache<Uint8Array | null>;
 
-  private constructor(kv: KeyValueStore, hash: HashFunction, options: { nodeCacheEntriesMax?: number; valueCacheEntriesMax?: number }) {
+  private constructor(kv: KeyValueStore, options: ChainStoreOptions) {
     this.kv = kv;
-    this.hash = hash;
-    this.tree = new StateTree(kv, hash, options.nodeCacheEntriesMax === undefined ? {} : { nodeCacheEntriesMax: options.nodeCacheEntriesMax });
+    this.hash = options.hash;
+    this.tree = new StateTree(kv, options.hash, options.nodeCacheEntriesMax === undefined ? {} : { nodeCacheEntriesMax: options.nodeCacheEntriesMax });
     const valueEntriesMax = options.valueCacheEntriesMax ?? VALUE_CACHE_ENTRIES_MAX_DEFAULT;
     assert(Number.isSafeInteger(valueEntriesMax) && valueEntriesMax >= 0, 'valueCacheEntriesMax is a whole number');
+    this.treeCheckpointBlocks = options.treeCheckpointBlocks ?? TREE_CHECKPOINT_BLOCKS_DEFAULT;
+    assert(Number.isSafeInteger(this.treeCheckpointBlocks) && this.treeCheckpointBlocks >= 1, 'treeCheckpointBlocks is at least 1');
+    this.treeDirtyPagesMax = options.treeDirtyPagesMax ?? TREE_DIRTY_PAGES_MAX_DEFAULT;
+    assert(Number.isSafeInteger(this.treeDirtyPagesMax) && this.treeDirtyPagesMax >= 0, 'treeDirtyPagesMax is a whole number');
     this.values = new GenerationCache(valueEntriesMax);
     // Values handed out are shared with the cache: readers must not modify them.
     this.state = { get: (key) => this.readValue(key) };
@@ -179,7 +208,7 @@ export class ChainStore {
    * entry outlives the young generation; the next read enters it.
    */
   private cacheValues(prepared: PreparedState): void {
-    for (const { key, value } of prepared.changes ?? []) {
+    for (const { key, value } of prepared.changes) {
       const cacheKey = bytesKey(key);
       const cached = this.values.get(cacheKey);
       if (cached === undefined || cached === null) this.values.delete(cacheKey);
@@ -191,10 +220,7 @@ export class ChainStore {
   static async open(kv: KeyValueStore, options: ChainStoreOptions): Promise<ChainStore> {
     let store: ChainStore;
     try {
-      store = new ChainStore(kv, options.hash, {
-        ...(options.nodeCacheEntriesMax === undefined ? {} : { nodeCacheEntriesMax: options.nodeCacheEntriesMax }),
-        ...(options.valueCacheEntriesMax === undefined ? {} : { valueCacheEntriesMax: options.valueCacheEntriesMax }),
-      });
+      store = new ChainStore(kv, options);
       store.load();
     } catch (error) {
       if (error instanceof TongbaoError || error instanceof AssertionError) throw error;
@@ -223,6 +249,7 @@ export class ChainStore {
     }
     const headRecord = this.kv.get(HEAD_KEY);
     if (headRecord === undefined) {
+      this.replayTreeLog(0n);
       const genesisRoot = this.kv.get(GENESIS_STATE_ROOT_KEY);
       if (genesisRoot === undefined || !equalBytes(genesisRoot, this.tree.root())) {
         throw corrupt('the state tree root is not the genesis state root, and there is no block', {
@@ -240,6 +267,7 @@ export class ChainStore {
     const indexed = this.kv.get(blockHashKey(hash));
     if (indexed === undefined || bytesToU64(indexed) !== height) throw corrupt(`the head block ${height} is missing from the hash index`);
     this.checkBlockBody(height, header);
+    this.replayTreeLog(height);
     if (!equalBytes(header.stateRoot, this.tree.root())) {
       throw corrupt(`the state tree root is not the state root of head block ${height}`, {
         height,
@@ -248,6 +276,33 @@ export class ChainStore {
       });
     }
     this.currentHead = { height, hash, header };
+  }
+
+  /**
+   * Brings the tree from its checkpoint up to `head`: the keys the blocks since changed
+   * (their logs), at their current values, applied in one update. The tree depends only
+   * on the final keys and values, so this is the tree the blocks built one by one; the
+   * caller checks its root against the head's state root.
+   */
+  private replayTreeLog(head: bigint): void {
+    const record = this.kv.get(TREE_CHECKPOINT_KEY);
+    if (record === undefined || record.length !== 8 + this.hashBytes) throw corrupt('the state tree checkpoint record is missing or malformed');
+    const height = bytesToU64(record.subarray(0, 8));
+    if (!equalBytes(record.subarray(8), this.tree.root())) {
+      throw corrupt(`the stored state tree is not at its checkpoint (block ${height})`, { height, treeRoot: bytesToHex(this.tree.root()) });
+    }
+    if (height > head) throw corrupt(`the state tree checkpoint (block ${height}) is past the head (${head})`, { height });
+    const keys = new Map<string, Uint8Array>();
+    for (let h = height + 1n; h <= head; h++) {
+      const log = this.kv.get(treeLogKey(h));
+      const logged = log === undefined ? undefined : decodeKeyLog(log);
+      if (logged === undefined) throw corrupt(`the changed-key log of block ${h} is missing or malformed`, { height: h });
+      for (const key of logged) keys.set(bytesKey(key), key);
+    }
+    this.treeCheckpointHeight = height;
+    if (keys.size === 0) return;
+    const changes = [...keys.values()].sort(compareBytes).map((key) => ({ key, value: this.kv.get(valueKey(key)) }));
+    this.tree.applied(this.tree.prepare(changes));
   }
 
   private readHeader(height: bigint): BlockHeader | undefined {
@@ -340,21 +395,24 @@ export class ChainStore {
   async commitGenesis(genesisBytes: Uint8Array, prepared: PreparedState): Promise<void> {
     assert(this.genesisBytes === undefined, 'genesis is committed once');
     assert(equalBytes(prepared.previousRoot, this.tree.root()), 'the genesis state was prepared against the empty state');
-    const operations: KvOperation[] = [...prepared.operations];
+    const operations: KvOperation[] = [...prepared.operations, ...this.tree.pageOperations(prepared)];
+    operations.push({ type: 'put', key: TREE_CHECKPOINT_KEY, value: concatBytes(u64ToBytes(0n), prepared.root) });
     operations.push({ type: 'put', key: GENESIS_STATE_ROOT_KEY, value: prepared.root });
     operations.push({ type: 'put', key: FORMAT_KEY, value: u32ToBytes(FORMAT_VERSION) });
     // Last, so that a store missing any of the above has no genesis (see commitBlock).
     operations.push({ type: 'put', key: GENESIS_KEY, value: genesisBytes });
     await this.writeBatch(operations, () => {
       this.tree.applied(prepared);
+      this.tree.checkpointed();
+      this.treeCheckpointHeight = 0n;
       this.cacheValues(prepared);
       this.genesisBytes = genesisBytes.slice();
     });
   }
 
   /**
-   * Commits the next block — header, transactions, receipts, indexes, state values and
-   * tree nodes, head — in ONE atomic write. The checks are assertions: a block that does
+   * Commits the next block — header, transactions, receipts, indexes, state values, the
+   * tree log or a tree checkpoint, head — in ONE atomic write. The checks are assertions: a block that does
    * not follow the head, or state prepared against another root, is a bug of the caller.
    */
   async commitBlock(commit: BlockCommit): Promise<void> {
@@ -391,9 +449,23 @@ export class ChainStore {
       operations.push({ type: 'put', key: transactionIndexKey(transactionIds[i]!), value: key.subarray(1) });
     }
     for (const op of prepared.operations) operations.push(op);
+    const checkpoint =
+      height - this.treeCheckpointHeight >= BigInt(this.treeCheckpointBlocks) ||
+      this.tree.dirtyPages() + prepared.pages.length >= this.treeDirtyPagesMax;
+    if (checkpoint) {
+      for (const op of this.tree.pageOperations(prepared)) operations.push(op);
+      operations.push({ type: 'put', key: TREE_CHECKPOINT_KEY, value: concatBytes(heightBytes, prepared.root) });
+      for (let h = this.treeCheckpointHeight + 1n; h < height; h++) operations.push({ type: 'del', key: treeLogKey(h) });
+    } else {
+      operations.push({ type: 'put', key: treeLogKey(height), value: encodeKeyLog(prepared.changes.map((change) => change.key)) });
+    }
     operations.push({ type: 'put', key: HEAD_KEY, value: concatBytes(u64ToBytes(height), hash) });
     await this.writeBatch(operations, () => {
       this.tree.applied(prepared);
+      if (checkpoint) {
+        this.tree.checkpointed();
+        this.treeCheckpointHeight = height;
+      }
       this.cacheValues(prepared);
       this.currentHead = { height, hash: hash.slice(), header };
     });

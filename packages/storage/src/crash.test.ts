@@ -1,4 +1,6 @@
-// Crash safety of the chain store, three ways. (1) An atomic store that crashes at the
+// Crash safety of the chain store, three ways, (1) and (2) for a block that writes its
+// tree pages, one that is the tree checkpoint after logged blocks, and one only logged.
+// (1) An atomic store that crashes at the
 // N-th call of any method during prepare + commit, for every N: reopened (with the full
 // check), the store is exactly at the previous block or exactly at the new one. (2) A
 // store WITHOUT atomic batches, torn after each possible prefix of the block's batch:
@@ -44,11 +46,23 @@ function snapshot(store: ChainStore, probe: BlockCommit): string {
   });
 }
 
+/**
+ * Block 3 commits in each of the three ways the tree can go: with its pages (a
+ * checkpoint every block), as the checkpoint after two logged blocks, and logged only.
+ */
+const TREE_MODES = [
+  { name: 'pages every block', treeCheckpointBlocks: 1 },
+  { name: 'checkpoint after a tree log', treeCheckpointBlocks: 3 },
+  { name: 'tree log only', treeCheckpointBlocks: 64 },
+] as const;
+type TreeMode = (typeof TREE_MODES)[number];
+
 /** A store at block 2, and the block 3 every run tries to commit (deterministic). */
-async function setup(nodeCacheEntriesMax?: number): Promise<{ inner: MemoryKeyValueStore; faulty: FaultyKeyValueStore; store: ChainStore }> {
+async function setup(mode: TreeMode, nodeCacheEntriesMax?: number): Promise<{ inner: MemoryKeyValueStore; faulty: FaultyKeyValueStore; store: ChainStore }> {
   const inner = new MemoryKeyValueStore();
   const faulty = new FaultyKeyValueStore(inner);
-  const store = await ChainStore.open(faulty, nodeCacheEntriesMax === undefined ? { hash: sha256 } : { hash: sha256, nodeCacheEntriesMax });
+  const options = { hash: sha256, treeCheckpointBlocks: mode.treeCheckpointBlocks };
+  const store = await ChainStore.open(faulty, nodeCacheEntriesMax === undefined ? options : { ...options, nodeCacheEntriesMax });
   await ensureGenesis(store, KEY_SPACE / 2);
   for (let h = 1; h <= 2; h++) await store.commitBlock(nextBlock(store, sha256, randomChanges(seededRandom(h), 10, KEY_SPACE), 3));
   return { inner, faulty, store };
@@ -56,75 +70,75 @@ async function setup(nodeCacheEntriesMax?: number): Promise<{ inner: MemoryKeyVa
 
 const block3 = (store: ChainStore): BlockCommit => nextBlock(store, sha256, randomChanges(seededRandom(3), 12, KEY_SPACE), 4);
 
-async function expectedSnapshots(): Promise<{ before: string; after: string; probe: BlockCommit; operations: number }> {
-  const { store } = await setup();
+async function expectedSnapshots(mode: TreeMode): Promise<{ before: string; after: string; probe: BlockCommit; operations: number }> {
+  const { faulty, store } = await setup(mode);
   const probe = block3(store);
   const before = snapshot(store, probe);
   await store.commitBlock(probe);
-  return { before, after: snapshot(store, probe), probe, operations: probe.prepared.operations.length };
+  return { before, after: snapshot(store, probe), probe, operations: faulty.lastWriteOperations };
 }
 
-test('a crash at every call of prepare + commit leaves the previous block or the new one', async () => {
-  const { before, after, probe } = await expectedSnapshots();
-  const seen = { before: 0, after: 0 };
-  // Without the page cache every tree read reaches the store, so each is a crash point.
-  for (let n = 1; ; n++) {
-    const { inner, faulty, store } = await setup(0);
-    faulty.arm({ failAtCall: n });
-    let failed: unknown;
-    try {
-      await store.commitBlock(block3(store));
-    } catch (error) {
-      failed = error;
-    }
-    if (!faulty.hasCrashed) {
-      assert.equal(failed, undefined);
-      assert.ok(n > 10, `the commit made ${n - 1} calls`);
-      break;
-    }
-    assert.ok(failed instanceof StorageError, `call ${n}: ${String(failed)}`);
-    if (failed.message.includes('write')) {
-      // The process no longer knows what is on disk: it must reopen.
-      assert.throws(() => store.prepareState([]), (e: unknown) => e instanceof StorageError && e.code === 'STORE_FAILED');
-    }
-    const reopened = await ChainStore.open(inner.reopen(), { hash: sha256, verify: 'full' });
-    const state = snapshot(reopened, probe);
-    assert.ok(state === before || state === after, `call ${n}: the store is between blocks: ${state}`);
-    seen[state === before ? 'before' : 'after']++;
-  }
-  // And a crash just after the batch became durable, before the commit returned.
-  const { inner, faulty, store } = await setup();
-  faulty.arm({ crashAfterWrite: true });
-  await assert.rejects(store.commitBlock(block3(store)), StorageError);
-  const reopened = await ChainStore.open(inner.reopen(), { hash: sha256, verify: 'full' });
-  assert.equal(snapshot(reopened, probe), after);
-  seen.after++;
-  assert.ok(seen.before > 10, JSON.stringify(seen));
-  console.log(`crash at every call: ${JSON.stringify(seen)}`);
-});
-
-test('a torn (non-atomic) batch is never served: previous block or CORRUPT_STORE', async () => {
-  const { before, probe, operations } = await expectedSnapshots();
-  const outcome = { atPrevious: 0, refused: 0 };
-  for (let p = 0; p < operations + 3 * 4 + 3; p++) {
-    const { inner, faulty, store } = await setup();
-    const commit = block3(store);
-    const total = commit.prepared.operations.length + 3 * commit.block.transactions.length + 3;
-    if (p >= total) break;
-    faulty.arm({ tornWriteOperations: p });
-    await assert.rejects(store.commitBlock(commit), StorageError);
-    try {
+for (const mode of TREE_MODES) {
+  test(`${mode.name}: a crash at every call of prepare + commit leaves the previous block or the new one`, async () => {
+    const { before, after, probe } = await expectedSnapshots(mode);
+    const seen = { before: 0, after: 0 };
+    // Without the page cache every tree read of a stored page reaches the store, so each is a crash point.
+    for (let n = 1; ; n++) {
+      const { inner, faulty, store } = await setup(mode, 0);
+      faulty.arm({ failAtCall: n });
+      let failed: unknown;
+      try {
+        await store.commitBlock(block3(store));
+      } catch (error) {
+        failed = error;
+      }
+      if (!faulty.hasCrashed) {
+        assert.equal(failed, undefined);
+        assert.ok(n > 2, `the commit made ${n - 1} calls`);
+        break;
+      }
+      assert.ok(failed instanceof StorageError, `call ${n}: ${String(failed)}`);
+      if (failed.message.includes('write')) {
+        // The process no longer knows what is on disk: it must reopen.
+        assert.throws(() => store.prepareState([]), (e: unknown) => e instanceof StorageError && e.code === 'STORE_FAILED');
+      }
       const reopened = await ChainStore.open(inner.reopen(), { hash: sha256, verify: 'full' });
-      assert.equal(snapshot(reopened, probe), before, `prefix ${p} of ${total} opened between blocks`);
-      outcome.atPrevious++;
-    } catch (error) {
-      assert.ok(error instanceof StorageError && error.code === 'CORRUPT_STORE', `prefix ${p}: ${String(error)}`);
-      outcome.refused++;
+      const state = snapshot(reopened, probe);
+      assert.ok(state === before || state === after, `call ${n}: the store is between blocks: ${state}`);
+      seen[state === before ? 'before' : 'after']++;
     }
-  }
-  assert.ok(outcome.atPrevious > 0 && outcome.refused > 0, JSON.stringify(outcome));
-  console.log(`torn batches: ${JSON.stringify(outcome)}`);
-});
+    // And a crash just after the batch became durable, before the commit returned.
+    const { inner, faulty, store } = await setup(mode);
+    faulty.arm({ crashAfterWrite: true });
+    await assert.rejects(store.commitBlock(block3(store)), StorageError);
+    const reopened = await ChainStore.open(inner.reopen(), { hash: sha256, verify: 'full' });
+    assert.equal(snapshot(reopened, probe), after);
+    seen.after++;
+    assert.ok(seen.before >= 2, JSON.stringify(seen));
+    console.log(`${mode.name}: crash at every call: ${JSON.stringify(seen)}`);
+  });
+
+  test(`${mode.name}: a torn (non-atomic) batch is never served: previous block or CORRUPT_STORE`, async () => {
+    const { before, probe, operations } = await expectedSnapshots(mode);
+    const outcome = { atPrevious: 0, refused: 0 };
+    for (let p = 0; p < operations; p++) {
+      const { inner, faulty, store } = await setup(mode);
+      faulty.arm({ tornWriteOperations: p });
+      await assert.rejects(store.commitBlock(block3(store)), StorageError);
+      assert.equal(faulty.lastWriteOperations, operations, 'the same batch every time');
+      try {
+        const reopened = await ChainStore.open(inner.reopen(), { hash: sha256, verify: 'full' });
+        assert.equal(snapshot(reopened, probe), before, `prefix ${p} of ${operations} opened between blocks`);
+        outcome.atPrevious++;
+      } catch (error) {
+        assert.ok(error instanceof StorageError && error.code === 'CORRUPT_STORE', `prefix ${p}: ${String(error)}`);
+        outcome.refused++;
+      }
+    }
+    assert.ok(outcome.atPrevious > 0 && outcome.refused > 0, JSON.stringify(outcome));
+    console.log(`${mode.name}: torn batches of ${operations} operations: ${JSON.stringify(outcome)}`);
+  });
+}
 
 test('SIGKILLed child committing to LevelDB: reopens at or just past its last acknowledged block', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tongbao-kill-'));

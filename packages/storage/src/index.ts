@@ -6,6 +6,8 @@ export { NODE_CACHE_ENTRIES_MAX_DEFAULT, StateTree, type PreparedState, type Sta
 export {
   ChainStore,
   STORED_RECORD_BYTES_MAX,
+  TREE_CHECKPOINT_BLOCKS_DEFAULT,
+  TREE_DIRTY_PAGES_MAX_DEFAULT,
   VALUE_CACHE_ENTRIES_MAX_DEFAULT,
   type BlockCommit,
   type ChainHead,

@@ -22,6 +22,8 @@ export const PREFIX = {
   value: 0x76,
   /** p ‖ level u8 ‖ path prefix: a page of the sparse Merkle tree (4 binary levels). */
   page: 0x70,
+  /** t ‖ height u64: the state keys a block changed, while its tree pages are not yet written. */
+  treeLog: 0x74,
 } as const;
 
 const encoder = new TextEncoder();
@@ -42,8 +44,14 @@ export const GENESIS_KEY = metaKey('genesis');
 export const GENESIS_STATE_ROOT_KEY = metaKey('genesis-state-root');
 /** u32 layout version of this store, so a future layout can refuse or migrate an old one. */
 export const FORMAT_KEY = metaKey('format');
-/** 1: one record per binary tree node (n ‖ depth ‖ prefix); 2: pages of 4 levels (p ‖ level ‖ prefix). */
-export const FORMAT_VERSION = 2;
+/** Height u64 ‖ state root of the block whose tree the page records hold (see the tree log). */
+export const TREE_CHECKPOINT_KEY = metaKey('tree-checkpoint');
+/**
+ * 1: one record per binary tree node (n ‖ depth ‖ prefix); 2: pages of 4 levels
+ * (p ‖ level ‖ prefix), written with every block; 3: pages written at checkpoints, with
+ * a log of changed keys per block since.
+ */
+export const FORMAT_VERSION = 3;
 
 function withPrefix(prefix: number, body: Uint8Array): Uint8Array {
   const key = new Uint8Array(1 + body.length);
@@ -84,6 +92,7 @@ export const receiptKey = (height: bigint, index: number): Uint8Array => heightI
 export const blockHashKey = (hash: Uint8Array): Uint8Array => withPrefix(PREFIX.blockHash, hash);
 export const transactionIndexKey = (id: Uint8Array): Uint8Array => withPrefix(PREFIX.transactionIndex, id);
 export const valueKey = (stateKey: Uint8Array): Uint8Array => withPrefix(PREFIX.value, stateKey);
+export const treeLogKey = (height: bigint): Uint8Array => withPrefix(PREFIX.treeLog, u64ToBytes(height));
 
 /** Binary tree levels per page: a page holds the nodes at depths 4·level … 4·level + 3. */
 export const PAGE_DEPTH_BITS = 4;

@@ -21,16 +21,23 @@ import {
 } from '@tongbao/protocol';
 import { MemoryKeyValueStore } from './memory-kv.js';
 import { StateTree, type PreparedState } from './state-tree.js';
+import type { KvOperation } from './kv.js';
 import { PAGE_DEPTH_BITS, pageKey, valueKey } from './keys.js';
 import { StorageError } from './errors.js';
 
 const sha256 = (data: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(data).digest());
 
-async function apply(kv: MemoryKeyValueStore, tree: StateTree, changes: StateChange[]): Promise<PreparedState> {
+/**
+ * Applies `changes` as the chain store would: the value records, and with `checkpoint`
+ * every dirty page too. Returns the operations written.
+ */
+async function apply(kv: MemoryKeyValueStore, tree: StateTree, changes: StateChange[], checkpoint = true): Promise<{ prepared: PreparedState; operations: KvOperation[] }> {
   const prepared = tree.prepare(changes);
-  await kv.write(prepared.operations);
+  const operations = [...prepared.operations, ...(checkpoint ? tree.pageOperations(prepared) : [])];
+  await kv.write(operations);
   tree.applied(prepared);
-  return prepared;
+  if (checkpoint) tree.checkpointed();
+  return { prepared, operations };
 }
 
 function sortedChanges(map: Map<string, Uint8Array | undefined>): StateChange[] {
@@ -43,17 +50,21 @@ test('random batches: root equals the from-scratch root; all proofs verify; fsck
   await fc.assert(
     fc.asyncProperty(
       fc.array(
-        fc.array(fc.tuple(fc.integer({ min: 0, max: 60 }), fc.option(fc.uint8Array({ maxLength: 4 }), { freq: 3 })), { maxLength: 30 }),
+        fc.record({
+          batch: fc.array(fc.tuple(fc.integer({ min: 0, max: 60 }), fc.option(fc.uint8Array({ maxLength: 4 }), { freq: 3 })), { maxLength: 30 }),
+          checkpoint: fc.boolean(),
+        }),
         { minLength: 1, maxLength: 8 },
       ),
       async (batches) => {
         const kv = new MemoryKeyValueStore();
         const tree = new StateTree(kv, sha256);
         const model = new Map<string, Uint8Array>();
-        for (const batch of batches) {
+        for (const { batch, checkpoint } of batches) {
           const changes = new Map<string, Uint8Array | undefined>();
           for (const [k, v] of batch) changes.set(bytesToHex(utf8ToBytes(`key${k}`)), v ?? undefined);
-          await apply(kv, tree, sortedChanges(changes));
+          // Between checkpoints the dirty pages stand in for the store's, in proofs and in the full check.
+          await apply(kv, tree, sortedChanges(changes), checkpoint);
           for (const [hex, v] of changes) {
             if (v === undefined) model.delete(hex);
             else model.set(hex, v);
@@ -70,6 +81,12 @@ test('random batches: root equals the from-scratch root; all proofs verify; fsck
           const check = await tree.verifyAll();
           assert.equal(check.leaves, model.size);
         }
+        // The checkpoint writes exactly the tree: reopened from the store alone, it is the same.
+        await apply(kv, tree, []);
+        assert.equal(tree.dirtyPages(), 0);
+        const reopened = new StateTree(kv.reopen(), sha256);
+        assert.deepEqual(reopened.root(), tree.root());
+        assert.equal((await reopened.verifyAll()).leaves, model.size);
       },
     ),
     { numRuns: 120 },
@@ -96,8 +113,8 @@ test('a tiny page cache (constant eviction) and none give the same roots, proofs
           const sorted = sortedChanges(changes);
           const written: string[] = [];
           for (const { kv, tree } of trees) {
-            const prepared = await apply(kv, tree, sorted);
-            written.push(JSON.stringify(prepared.operations.map((op) => [op.type, bytesToHex(op.key), op.type === 'put' ? bytesToHex(op.value) : ''])));
+            const { operations } = await apply(kv, tree, sorted);
+            written.push(JSON.stringify(operations.map((op) => [op.type, bytesToHex(op.key), op.type === 'put' ? bytesToHex(op.value) : ''])));
           }
           assert.equal(written[1], written[0]);
           assert.equal(written[2], written[0]);

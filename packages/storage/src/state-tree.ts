@@ -35,8 +35,16 @@ import { bytesKey, GenerationCache } from './generation-cache.js';
  * leaf's key and value hashes, and the hashes below the bottom inner nodes. Loading a
  * page recomputes its inner hashes and checks its top hash against the hash its parent
  * (or the root) holds, so a page read from disk is verified on every path that reaches
- * it. Decoded pages are kept in a bounded cache (`nodeCacheEntriesMax`), also filled
- * with every page a commit writes, so a block's update rarely touches the disk.
+ * it. Decoded pages are kept in a bounded cache (`nodeCacheEntriesMax`), so a block's
+ * update rarely touches the disk.
+ *
+ * Pages are not written with every block. A block's changed pages stay in memory as
+ * dirty pages, never evicted and newer than the store, until a checkpoint writes them
+ * all at once (`pageOperations`, `checkpointed`): the top of the tree — the root page,
+ * its 16 children, their 256 — changes in every block, and is written once per
+ * checkpoint instead. The chain store decides when, and logs each block's changed keys
+ * so that a restart rebuilds the dirty pages from the checkpoint: the tree is
+ * determined by its keys and values alone, not by the order they were set in.
  *
  * A block's changes are applied in one pass down the tree over the changes sorted by
  * path: a node is visited only if some change lies below it, and the nodes above
@@ -181,9 +189,9 @@ export interface StateTreeStats {
   nodeReads: number;
   /** Pages found in the cache. */
   nodeCacheHits: number;
-  /** Page records written. */
+  /** Pages changed (written at the next checkpoint). */
   nodeWrites: number;
-  /** Page records deleted. */
+  /** Pages deleted (at the next checkpoint). */
   nodeDeletes: number;
   /** Hashes of keys, values and changed nodes. */
   hashes: number;
@@ -191,28 +199,31 @@ export interface StateTreeStats {
   loadHashes: number;
 }
 
-/** A page written by a prepare, for the cache once the batch is durable. */
+/** A page changed by a prepare: dirty once applied, written at the next checkpoint. */
 interface WrittenPage {
+  /** bytesKey of `storeKey`, for the maps. */
   readonly key: string;
+  readonly storeKey: Uint8Array;
   /** undefined: the page was deleted. */
   readonly page: Page | undefined;
 }
 
 /**
- * The effect of a block's state changes, computed but not applied: the new root and
- * every record to write (tree pages and values). Valid only against the root it was
- * prepared from.
+ * The effect of a block's state changes, computed but not applied: the new root, the
+ * value records to write, and the changed tree pages (written at a checkpoint, see
+ * StateTree). Valid only against the root it was prepared from.
  */
 export interface PreparedState {
   readonly previousRoot: Uint8Array;
   readonly root: Uint8Array;
+  /** The value records' puts and deletes. */
   readonly operations: readonly KvOperation[];
   readonly changeCount: number;
   readonly stats: Readonly<StateTreeStats>;
-  /** @internal the pages behind the page operations, for the tree's cache. */
-  readonly pages?: readonly WrittenPage[];
-  /** @internal the state changes themselves, for the chain store's value cache. */
-  readonly changes?: readonly StateChange[];
+  /** @internal the changed pages, dirty once applied. */
+  readonly pages: readonly WrittenPage[];
+  /** @internal the state changes themselves: the chain store logs their keys and caches their values. */
+  readonly changes: readonly StateChange[];
 }
 
 export interface StateTreeOptions {
@@ -254,6 +265,8 @@ export class StateTree {
   readonly hashBytes: number;
   private readonly hasher: NodeHasher;
   private readonly cache: GenerationCache<Page>;
+  /** Pages changed since the last checkpoint, by bytesKey; newer than the store, never evicted. */
+  private readonly dirty = new Map<string, WrittenPage>();
   private readonly rootKey: Uint8Array;
   private rootHash: Uint8Array;
 
@@ -286,14 +299,48 @@ export class StateTree {
     return this.cache.size;
   }
 
-  /** Called by the chain store once a batch holding `prepared` is durable. */
+  /** Pages changed since the last checkpoint (held in memory until it). */
+  dirtyPages(): number {
+    return this.dirty.size;
+  }
+
+  /**
+   * Makes `prepared` the committed tree, once the batch holding its value records is
+   * durable: its pages become dirty until the next checkpoint.
+   */
   applied(prepared: PreparedState): void {
     assert(equalBytes(prepared.previousRoot, this.rootHash), 'a prepared state is applied to the root it was prepared from');
     this.rootHash = prepared.root;
-    for (const { key, page } of prepared.pages ?? []) {
-      if (page === undefined) this.cache.delete(key);
-      else this.cache.set(key, page);
+    for (const written of prepared.pages) {
+      this.dirty.set(written.key, written);
+      this.cache.delete(written.key);
     }
+  }
+
+  /**
+   * The page records a checkpoint writes: every dirty page, and `pending`'s pages (a
+   * prepared state to be applied with the same batch) over them. Writes nothing.
+   */
+  pageOperations(pending?: PreparedState): KvOperation[] {
+    const latest = new Map(this.dirty);
+    for (const written of pending?.pages ?? []) latest.set(written.key, written);
+    const operations: KvOperation[] = [];
+    const kept: WrittenPage[] = [];
+    for (const written of latest.values()) {
+      if (written.page === undefined) operations.push({ type: 'del', key: written.storeKey });
+      else kept.push(written);
+    }
+    const records = this.encodePages(kept.map((written) => written.page!));
+    for (let i = 0; i < kept.length; i++) operations.push({ type: 'put', key: kept[i]!.storeKey, value: records[i]! });
+    return operations;
+  }
+
+  /** Once a batch holding pageOperations() is durable (and applied): the dirty pages are the store's now. */
+  checkpointed(): void {
+    for (const { key, page } of this.dirty.values()) {
+      if (page !== undefined) this.cache.set(key, page);
+    }
+    this.dirty.clear();
   }
 
   private corrupt(key: Uint8Array, message: string): never {
@@ -303,6 +350,12 @@ export class StateTree {
   /** The committed page at `key`, whose top node has hash `expected`: from the cache or the store. */
   loadPage(key: Uint8Array, expected: Uint8Array, stats: StateTreeStats | undefined): Page {
     const cacheKey = bytesKey(key);
+    const dirty = this.dirty.get(cacheKey);
+    if (dirty !== undefined) {
+      if (stats !== undefined) stats.nodeCacheHits++;
+      assert(dirty.page !== undefined && equalBytes(dirty.page.hash(0)!, expected), 'a dirty page agrees with its parent');
+      return dirty.page;
+    }
     const cached = this.cache.get(cacheKey);
     if (cached !== undefined) {
       if (stats !== undefined) stats.nodeCacheHits++;
@@ -397,8 +450,8 @@ export class StateTree {
     assert(offset === record.length, 'a page record is exactly its computed length');
   }
 
-  /** @internal for TreeUpdate: records of `pages`, all in one allocation (a block writes thousands). */
-  encodePages(pages: readonly Page[]): Uint8Array[] {
+  /** Records of `pages`, all in one allocation (a checkpoint writes thousands). */
+  private encodePages(pages: readonly Page[]): Uint8Array[] {
     const lengths = pages.map((page) => this.recordBytes(page));
     let total = 0;
     for (const length of lengths) total += length;
@@ -440,7 +493,7 @@ export class StateTree {
     const update = new TreeUpdate(this, this.hasher, pathChanges, stats);
     const rootRef = new PageRef(this.rootKey, isSparseEmptyHash(previousRoot) ? undefined : previousRoot);
     const newRoot = update.updateRoot(rootRef);
-    const pages = update.finish(operations);
+    const pages = update.finish();
     stats.hashes += this.hasher.count - hashesBefore - stats.loadHashes;
     const root = newRoot.hash ?? sparseEmptyHash(this.hashBytes);
     return { previousRoot, root, operations, changeCount: changes.length, stats, pages, changes };
@@ -495,8 +548,9 @@ export class StateTree {
    * Full check of the committed tree (an fsck, O(state size)): every page's hashes
    * against its parent, every leaf on its own path, no inner node that should have been
    * compressed, no page record that the tree does not reach, and exactly one leaf per
-   * value record with the value's hash. Reads the store, not the cache. Throws
-   * CORRUPT_STORE on the first contradiction.
+   * value record with the value's hash. Reads the store, not the cache; dirty pages
+   * (newer than the store) are encoded and checked like records. Throws CORRUPT_STORE
+   * on the first contradiction.
    */
   async verifyAll(): Promise<{ leaves: number; nodes: number; pages: number }> {
     const n = this.hashBytes;
@@ -506,7 +560,14 @@ export class StateTree {
     const corrupt = (message: string): never => {
       throw new StorageError('CORRUPT_STORE', `state tree check failed: ${message}`);
     };
-    const rootRecord = this.kv.get(this.rootKey);
+    // A dirty page stands for the record the next checkpoint writes (or deletes).
+    const recordOf = (key: Uint8Array): Uint8Array | undefined => {
+      const dirty = this.dirty.get(bytesKey(key));
+      if (dirty === undefined) return this.kv.get(key);
+      return dirty.page === undefined ? undefined : this.encodePages([dirty.page])[0];
+    };
+    let dirtyReached = 0;
+    const rootRecord = recordOf(this.rootKey);
     if (rootRecord === undefined) {
       if (!isSparseEmptyHash(this.rootHash)) corrupt('the root page is missing');
     } else if (isSparseEmptyHash(this.rootHash)) corrupt('the tree is empty but a root page is stored');
@@ -517,10 +578,11 @@ export class StateTree {
     while (stack.length > 0) {
       const { level, path, hash, siblingEmpty } = stack.pop()!;
       const key = pageKey(level, path);
-      const record = this.kv.get(key);
+      const record = recordOf(key);
       if (record === undefined) return corrupt(`page ${bytesToHex(key)} is missing`);
       const page = this.decodePage(record, key, hash);
       pages++;
+      if (this.dirty.has(bytesKey(key))) dirtyReached++;
       if (siblingEmpty && page.kind(0) === LEAF) corrupt(`page ${bytesToHex(key)} holds a lone leaf that should have been compressed`);
       for (let slot = 0; slot < PAGE_NODE_SLOTS; slot++) {
         const kind = page.kind(slot);
@@ -558,9 +620,15 @@ export class StateTree {
         }
       }
     }
+    let dirtyWritten = 0;
+    for (const { page } of this.dirty.values()) if (page !== undefined) dirtyWritten++;
+    if (dirtyReached !== dirtyWritten) corrupt(`${dirtyWritten - dirtyReached} of the pages changed since the last checkpoint are not in the tree`);
+    // The store's records the next checkpoint leaves alone must be exactly the tree's other pages.
     let records = 0;
-    for await (const _ of this.kv.iterate({ gte: Uint8Array.of(PREFIX.page), lt: prefixEnd(PREFIX.page) })) records++;
-    if (records !== pages) corrupt(`the store holds ${records} page records but the tree reaches ${pages}`);
+    for await (const [key] of this.kv.iterate({ gte: Uint8Array.of(PREFIX.page), lt: prefixEnd(PREFIX.page) })) {
+      if (!this.dirty.has(bytesKey(key))) records++;
+    }
+    if (records !== pages - dirtyReached) corrupt(`the store holds ${records} page records but the tree reaches ${pages - dirtyReached}`);
     let values = 0;
     for await (const [key, value] of this.kv.iterate({ gte: Uint8Array.of(PREFIX.value), lt: prefixEnd(PREFIX.value) })) {
       values++;
@@ -626,28 +694,20 @@ class TreeUpdate {
     return result;
   }
 
-  /** The operations for every page written, in the order first written; returns them for the cache. */
-  finish(operations: KvOperation[]): WrittenPage[] {
+  /** Every page this update changed, in the order first written. */
+  finish(): WrittenPage[] {
     const pages: WrittenPage[] = [];
-    const kept: PageRef[] = [];
     for (const ref of this.written) {
       const page = ref.work!;
       if (page.isEmpty()) {
         assert(!page.holdsHashes(), 'an emptied page has no nodes left');
         if (!ref.exists) continue;
-        operations.push({ type: 'del', key: ref.key });
         this.stats.nodeDeletes++;
-        pages.push({ key: bytesKey(ref.key), page: undefined });
+        pages.push({ key: bytesKey(ref.key), storeKey: ref.key, page: undefined });
       } else {
-        kept.push(ref);
+        this.stats.nodeWrites++;
+        pages.push({ key: bytesKey(ref.key), storeKey: ref.key, page });
       }
-    }
-    const records = this.tree.encodePages(kept.map((ref) => ref.work!));
-    for (let i = 0; i < kept.length; i++) {
-      const ref = kept[i]!;
-      operations.push({ type: 'put', key: ref.key, value: records[i]! });
-      this.stats.nodeWrites++;
-      pages.push({ key: bytesKey(ref.key), page: ref.work });
     }
     return pages;
   }

@@ -24,6 +24,7 @@ export class FaultyKeyValueStore implements KeyValueStore {
   private plan: FaultPlan = {};
   private calls = 0;
   private crashed = false;
+  private lastWrite = 0;
 
   constructor(inner: KeyValueStore) {
     this.inner = inner;
@@ -38,6 +39,11 @@ export class FaultyKeyValueStore implements KeyValueStore {
   /** Calls since arm(). */
   get callCount(): number {
     return this.calls;
+  }
+
+  /** Operations in the last write called (applied or not). */
+  get lastWriteOperations(): number {
+    return this.lastWrite;
   }
 
   get hasCrashed(): boolean {
@@ -62,6 +68,7 @@ export class FaultyKeyValueStore implements KeyValueStore {
 
   async write(operations: readonly KvOperation[]): Promise<void> {
     this.enter('write');
+    this.lastWrite = operations.length;
     const torn = this.plan.tornWriteOperations;
     if (torn !== undefined && torn < operations.length) {
       await this.inner.write(operations.slice(0, torn));
