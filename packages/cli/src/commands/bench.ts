@@ -26,20 +26,28 @@ export interface BenchOptions {
 
 const MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
 
-/** Single-core signature verifications per second for the suite, over about a second. */
+/**
+ * Single-core signature verifications per second for the suite: the best of five trials
+ * of 300 ms. On a shared machine one trial can lose a third of its time to other work;
+ * the machine's limit is what it does when it gets the core, so the best trial is taken.
+ */
 function measureVerifyRate(suiteName: SuiteName): number {
   const suite = getSuite(suiteName);
   const keys = suite.generateKeyPair(new Uint8Array(32).fill(9));
   const message = new Uint8Array(200).fill(1);
   const signature = suite.sign(keys.secretKey, message);
   for (let i = 0; i < 200; i++) suite.verify(keys.publicKey, message, signature);
-  let count = 0;
-  const started = performance.now();
-  while (performance.now() - started < 1000) {
-    for (let i = 0; i < 100; i++) suite.verify(keys.publicKey, message, signature);
-    count += 100;
+  let best = 0;
+  for (let trial = 0; trial < 5; trial++) {
+    let count = 0;
+    const started = performance.now();
+    while (performance.now() - started < 300) {
+      for (let i = 0; i < 100; i++) suite.verify(keys.publicKey, message, signature);
+      count += 100;
+    }
+    best = Math.max(best, Math.round((count / (performance.now() - started)) * 1000));
   }
-  return Math.round((count / (performance.now() - started)) * 1000);
+  return best;
 }
 
 /**
