@@ -236,3 +236,25 @@ test('update work grows with the changes and the tree depth, not the state size'
   }
   console.log(`work for ${2 * k} changes: ${JSON.stringify(counts)}`);
 });
+
+// Page buffers are reused once a commit supersedes their page, so nothing handed out may
+// be a view into one. The case that would be: deleting one of two keys leaves the other
+// leaf as the new root, a node read out of the old root page, which that commit retires.
+test('a root handed out stays put while superseded page buffers are reused', async () => {
+  const kv = new MemoryKeyValueStore();
+  const tree = new StateTree(kv, sha256);
+  const [a, b, c] = ['a', 'b', 'c'].map((k) => utf8ToBytes(k)) as [Uint8Array, Uint8Array, Uint8Array];
+  await apply(kv, tree, [
+    { key: a, value: utf8ToBytes('1') },
+    { key: b, value: utf8ToBytes('2') },
+  ]);
+  await apply(kv, tree, [{ key: b, value: undefined }]);
+  const root = tree.root();
+  const copy = root.slice();
+  assert.deepEqual(root, sparseMerkleRoot(sha256, [{ key: a, value: utf8ToBytes('1') }]));
+  // These take the retired buffers and write into them.
+  for (let i = 0; i < 4; i++) tree.prepare([{ key: a, value: utf8ToBytes(`${i}`) }, { key: c, value: utf8ToBytes(`${i}`) }]);
+  tree.prepare([{ key: a, value: utf8ToBytes('3') }]);
+  assert.deepEqual(root, copy);
+  assert.deepEqual(tree.root(), copy);
+});
