@@ -135,6 +135,12 @@ class Core implements Consensus {
   #emptyTimerRound = -1n;
   #pending: PendingProposal[] = [];
   #lastFetchKey = '';
+  /**
+   * The highest block a sync response linked to the root, while it is in the tree: catch-up
+   * continues after it. Asking from the root again would fetch the same first
+   * syncBlocksMax blocks for ever when the gap to the commit certificate is longer.
+   */
+  #syncTip: TreeBlock | undefined;
   #reported = new Set<string>();
   /** Payload of the last RECENT_COMMITTED_BLOCKS_COUNT committed blocks, oldest first. */
   #recentCommitted: BatchRef[][] = [];
@@ -666,11 +672,18 @@ class Core implements Consensus {
 
   // ───────────── catch-up ─────────────
 
+  /**
+   * Asks `from` (or the next validator, if that is us) for the blocks after the root, or
+   * after the sync tip. Once per height and round: every message that shows us behind
+   * would otherwise send a request, and a lagging validator among many would ask all of
+   * them again and again (the simulator found such a storm, seed 103638). The round
+   * timer clears it, so an unanswered request is repeated to another peer.
+   */
   #fetch(from: number): void {
     const peer = from === this.#self ? (this.#self + 1) % this.#n : from;
     if (peer === this.#self) return; // alone: nobody to ask
-    const fromHeight = this.#root.height + 1n;
-    const key = `${fromHeight}:${this.#round}:${peer}`;
+    const fromHeight = this.#syncFromHeight();
+    const key = `${fromHeight}:${this.#round}`;
     if (key === this.#lastFetchKey) return;
     this.#lastFetchKey = key;
     this.#emit({
@@ -678,6 +691,12 @@ class Core implements Consensus {
       from: peer,
       request: create(SyncRequestSchema, { fromHeight, maxBlocks: this.#config.limits.syncBlocksMax }),
     });
+  }
+
+  #syncFromHeight(): bigint {
+    const tip = this.#syncTip;
+    if (tip !== undefined && tip.height > this.#root.height && this.#tree.get(tip.key) === tip) return tip.height + 1n;
+    return this.#root.height + 1n;
   }
 
   /** The uncommitted certified chain from the root up to highQc's block, for a peer catching up. */
@@ -722,26 +741,37 @@ class Core implements Consensus {
       certificates.push(highQc);
       certifiedCount = blocks.length;
     }
-    let added = 0;
+    const tipBefore = this.#syncFromHeight();
+    let linked: TreeBlock | undefined;
+    let unlinked = false;
     for (let i = 0; i < certifiedCount; i++) {
       const block = blocks[i]!;
       if (block.height <= this.#root.height) continue;
       const entry = this.#toTreeBlock(block, hashes[i]!);
       const parent = this.#lookup(entry.parentKey);
+      if (parent === undefined) unlinked = linked === undefined;
       if (parent === undefined || block.timestampMs <= parent.timestampMs) break;
-      if (!this.#tree.has(entry.key)) {
-        if (this.#tree.size >= this.#config.limits.blockTreeBlocksMax) break;
-        this.#tree.set(entry.key, entry);
-        this.#emit({ kind: 'persist', blocks: [block] });
-        added++;
+      const known = this.#tree.get(entry.key);
+      if (known !== undefined) {
+        linked = known;
+        continue;
       }
+      if (this.#tree.size >= this.#config.limits.blockTreeBlocksMax) break;
+      this.#tree.set(entry.key, entry);
+      this.#emit({ kind: 'persist', blocks: [block] });
+      linked = entry;
     }
+    if (linked !== undefined && linked.height >= this.#syncFromHeight()) this.#syncTip = linked;
+    // Nothing linked: the tip we asked after is on a branch the chain left (a certified
+    // block that never committed). Catch-up starts over from the root.
+    const abandoned = unlinked && this.#syncTip !== undefined;
+    if (abandoned) this.#syncTip = undefined;
     for (const qc of certificates) this.#processQc(qc, from);
     this.#retryCommit();
     this.#retryPending();
     if (this.#isLeader(this.#round)) this.#tryPropose(false);
-    // A full answer suggests more: ask again from where we now stand.
-    if (added > 0 && blocks.length >= this.#config.limits.syncBlocksMax) {
+    // A full answer that took us further suggests more: ask again, after what it linked.
+    if (abandoned || (blocks.length >= this.#config.limits.syncBlocksMax && this.#syncFromHeight() > tipBefore)) {
       this.#lastFetchKey = '';
       this.#fetch(from);
     }

@@ -78,6 +78,26 @@ test('everything at once: f Byzantine, drops, partitions, crashes', () => {
   scenario([71, 72, 73], 7, { byzantine: faulty(7, 'twin'), dropRate: 0.1, partitionEveryMs: 500, crashEveryMs: 500, chaosMs: 3_000, wireEncoding: true });
 });
 
+// Found by a sweep: a validator restarted 37 blocks behind, with sync responses of 20
+// blocks, asked from its root again and again — the same first 20 blocks — and every
+// message from any of the 9 others sent another request, a storm that froze the
+// simulated clock. Catch-up must continue after what it already linked, once per round.
+test('a validator further behind than one sync response catches up (seed 103638)', () => {
+  const result = new Simulation(randomOptions(103638, 4, 10)).run();
+  assert.equal(result.committedHeights.length, 10);
+  assert.ok(Math.min(...result.committedHeights) > 48, `heights ${result.committedHeights.join(',')}`);
+});
+
+// Found by the same sweep after the fix above: a sync response had linked a certified
+// block of a branch that never committed; asking after it, the validator got blocks
+// whose parent it could never have, and stayed at height 62 while the others reached
+// 443. A response that links nothing after the tip sends catch-up back to the root.
+test('catch-up that followed a branch the chain left starts over from the root (seed 100824)', () => {
+  const result = new Simulation(randomOptions(100824, 4, 10)).run();
+  const heights = result.committedHeights;
+  assert.ok(Math.min(...heights) >= Math.max(...heights) - 5, `heights ${heights.join(',')}`);
+});
+
 test('a run is a function of its seed', () => {
   const a = new Simulation(randomOptions(81, 4, 10)).run();
   const b = new Simulation(randomOptions(81, 4, 10)).run();
