@@ -412,8 +412,9 @@ export class ChainStore {
 
   /**
    * Commits the next block — header, transactions, receipts, indexes, state values, the
-   * tree log or a tree checkpoint, head — in ONE atomic write. The checks are assertions: a block that does
-   * not follow the head, or state prepared against another root, is a bug of the caller.
+   * tree log or a tree checkpoint, head — in ONE atomic write. The checks are
+   * assertions: a block that does not follow the head, or state prepared against another
+   * root, is a bug of the caller.
    */
   async commitBlock(commit: BlockCommit): Promise<void> {
     const { block, hash, receipts, receiptBytes, transactionIds, prepared } = commit;
