@@ -6,6 +6,10 @@ export interface Sm2Binding {
   publicKey(raw: Uint8Array, id?: Uint8Array): PublicKeyHandle | null;
   /** SM2 verification of a 64-byte r ‖ s signature over message, with the id given to publicKey. */
   verify(key: PublicKeyHandle, message: Uint8Array, signature: Uint8Array): boolean;
+  /** SHA-256 of data into out[0..32) (out at least 32 bytes); a digest context per thread. */
+  sha256Into(out: Uint8Array, data: Uint8Array): void;
+  /** SM3 of data into out[0..32), likewise. */
+  sm3Into(out: Uint8Array, data: Uint8Array): void;
 }
 
 export declare const binding: Sm2Binding | null;

@@ -17,6 +17,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include "digest.h"
 
 #define PUBLIC_KEY_BYTES 65
 #define SIGNATURE_BYTES 64
@@ -250,6 +251,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"verify", NULL, verify, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties);
+  if (!digest_register(env, exports)) return NULL;
   return exports;
 }
 

@@ -10,16 +10,24 @@ import type { PublicKeyHandle } from '@tongbao/sm2-native';
 import { bytesToHex } from '../bytes.js';
 import { TongbaoError } from '../errors.js';
 import type { Suite } from './suite.js';
+import type { HashFunction } from '../merkle/hash.js';
+import { hashFunctionOf, nativeSm3Into } from './digest.js';
 import { createSm2Suite, SM2_PUBLIC_KEY_BYTES, SM2_SIGNATURE_BYTES } from './sm2-portable.js';
 
 /** node:crypto's one-shot `hash` (Node ≥ 20.12), when present: no Hash object per call. */
 const oneShotHash = (nodeCrypto as { hash?: (algorithm: string, data: Uint8Array, encoding: 'buffer') => Buffer }).hash;
 
-/** SM3 through OpenSSL, several times faster than ./sm3-portable.ts. */
-export function sm3(data: Uint8Array): Uint8Array {
+/** SM3 through node:crypto: the fallback when the native addon is not built. */
+export function sm3NodeCrypto(data: Uint8Array): Uint8Array {
   const digest = oneShotHash !== undefined ? oneShotHash('sm3', data, 'buffer') : nodeCrypto.createHash('sm3').update(data).digest();
   return new Uint8Array(digest); // a copy: the Buffer may share a larger allocation
 }
+
+/**
+ * SM3 through OpenSSL, several times faster than ./sm3-portable.ts: in the native addon
+ * (a reused context, ./digest.ts) when it is built, else through node:crypto.
+ */
+export const sm3: HashFunction = nativeSm3Into === undefined ? sm3NodeCrypto : hashFunctionOf(nativeSm3Into);
 
 /**
  * Parsed keys, most recently used last. Parsing a key and computing its Z costs about as
