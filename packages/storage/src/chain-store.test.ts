@@ -125,11 +125,12 @@ for (const backend of backends) {
 
 // Tree pages are deferred: a block that is not a checkpoint writes no page record but its
 // changed keys; a checkpoint comes every treeCheckpointBlocks blocks, or sooner once
-// treeDirtyPagesMax pages are dirty, and writes exactly the tree the blocks built. After
+// treeDirtyPagesMax pages are dirty or the logs hold treeLoggedKeysMax keys, and writes
+// exactly the tree the blocks built. After
 // every block, a store reopened from what is on disk has the head's root, proofs that
 // verify, and passes the full check.
 test('tree pages are written at checkpoints; reopening between them rebuilds the same tree', async () => {
-  for (const options of [{ treeCheckpointBlocks: 5 }, { treeCheckpointBlocks: 1_000, treeDirtyPagesMax: 40 }]) {
+  for (const options of [{ treeCheckpointBlocks: 5 }, { treeCheckpointBlocks: 1_000, treeDirtyPagesMax: 40 }, { treeCheckpointBlocks: 1_000, treeLoggedKeysMax: 50 }]) {
     const kv = new MemoryKeyValueStore();
     const store = await ChainStore.open(kv, { hash: sha256, ...options });
     await ensureGenesis(store, 50);
@@ -155,7 +156,7 @@ test('tree pages are written at checkpoints; reopening between them rebuilds the
       assert.equal((await store.verifyFull()).blocks, h);
     }
     if (options.treeCheckpointBlocks === 5) assert.deepEqual(checkpoints, [5, 10]);
-    else assert.ok(checkpoints.length >= 2, `the dirty-page bound forces checkpoints: ${checkpoints.join()}`);
+    else assert.ok(checkpoints.length >= 2, `the dirty-page or logged-key bound forces checkpoints: ${checkpoints.join()}`);
     // Logs of blocks behind the checkpoint are gone.
     for (let h = 1; h <= checkpoints.at(-1)!; h++) assert.equal(kv.get(treeLogKey(BigInt(h))), undefined, `log of block ${h}`);
   }

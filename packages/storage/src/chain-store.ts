@@ -87,6 +87,11 @@ export interface ChainStoreOptions {
    * memory the deferred pages hold.
    */
   readonly treeDirtyPagesMax?: number;
+  /**
+   * A checkpoint is also written once the tree logs since the last one hold this many
+   * keys (default TREE_LOGGED_KEYS_MAX_DEFAULT): the bound on what opening re-reads.
+   */
+  readonly treeLoggedKeysMax?: number;
 }
 
 /** Default bound on cached state values (a few hundred bytes each). */
@@ -95,6 +100,8 @@ export const VALUE_CACHE_ENTRIES_MAX_DEFAULT = 1 << 17;
 export const TREE_CHECKPOINT_BLOCKS_DEFAULT = 64;
 /** Default for ChainStoreOptions.treeDirtyPagesMax. */
 export const TREE_DIRTY_PAGES_MAX_DEFAULT = 1 << 14;
+/** Default for ChainStoreOptions.treeLoggedKeysMax. */
+export const TREE_LOGGED_KEYS_MAX_DEFAULT = 1 << 18;
 
 export interface ChainHead {
   readonly height: bigint;
@@ -166,6 +173,9 @@ export class ChainStore {
   private committing = false;
   private readonly treeCheckpointBlocks: number;
   private readonly treeDirtyPagesMax: number;
+  private readonly treeLoggedKeysMax: number;
+  /** Keys in the tree logs since the checkpoint, repeats included. */
+  private treeLoggedKeys = 0;
   /** The height whose tree the stored page records hold; later blocks' keys are in the tree log. */
   private treeCheckpointHeight = 0n;
   /** Set when a write failed: what is on disk is then unknown until reopened. */
@@ -187,6 +197,8 @@ export class ChainStore {
     assert(Number.isSafeInteger(this.treeCheckpointBlocks) && this.treeCheckpointBlocks >= 1, 'treeCheckpointBlocks is at least 1');
     this.treeDirtyPagesMax = options.treeDirtyPagesMax ?? TREE_DIRTY_PAGES_MAX_DEFAULT;
     assert(Number.isSafeInteger(this.treeDirtyPagesMax) && this.treeDirtyPagesMax >= 0, 'treeDirtyPagesMax is a whole number');
+    this.treeLoggedKeysMax = options.treeLoggedKeysMax ?? TREE_LOGGED_KEYS_MAX_DEFAULT;
+    assert(Number.isSafeInteger(this.treeLoggedKeysMax) && this.treeLoggedKeysMax >= 0, 'treeLoggedKeysMax is a whole number');
     this.values = new GenerationCache(valueEntriesMax);
     // Values handed out are shared with the cache: readers must not modify them.
     this.state = { get: (key) => this.readValue(key) };
@@ -298,6 +310,7 @@ export class ChainStore {
       const logged = log === undefined ? undefined : decodeKeyLog(log);
       if (logged === undefined) throw corrupt(`the changed-key log of block ${h} is missing or malformed`, { height: h });
       for (const key of logged) keys.set(bytesKey(key), key);
+      this.treeLoggedKeys += logged.length;
     }
     this.treeCheckpointHeight = height;
     if (keys.size === 0) return;
@@ -405,6 +418,7 @@ export class ChainStore {
       this.tree.applied(prepared);
       this.tree.checkpointed();
       this.treeCheckpointHeight = 0n;
+      this.treeLoggedKeys = 0;
       this.cacheValues(prepared);
       this.genesisBytes = genesisBytes.slice();
     });
@@ -452,7 +466,8 @@ export class ChainStore {
     for (const op of prepared.operations) operations.push(op);
     const checkpoint =
       height - this.treeCheckpointHeight >= BigInt(this.treeCheckpointBlocks) ||
-      this.tree.dirtyPages() + prepared.pages.length >= this.treeDirtyPagesMax;
+      this.tree.dirtyPages() + prepared.pages.length >= this.treeDirtyPagesMax ||
+      this.treeLoggedKeys + prepared.changes.length >= this.treeLoggedKeysMax;
     if (checkpoint) {
       for (const op of this.tree.pageOperations(prepared)) operations.push(op);
       operations.push({ type: 'put', key: TREE_CHECKPOINT_KEY, value: concatBytes(heightBytes, prepared.root) });
@@ -466,6 +481,9 @@ export class ChainStore {
       if (checkpoint) {
         this.tree.checkpointed();
         this.treeCheckpointHeight = height;
+        this.treeLoggedKeys = 0;
+      } else {
+        this.treeLoggedKeys += prepared.changes.length;
       }
       this.cacheValues(prepared);
       this.currentHead = { height, hash: hash.slice(), header };
