@@ -1,4 +1,5 @@
 import { ScalarType, type DescField, type DescMessage } from '@bufbuild/protobuf';
+import { getTextEncoding } from '@bufbuild/protobuf/wire';
 
 /**
  * Whether `bytes` are exactly what protobuf-es's toBinary writes for some message of
@@ -245,13 +246,10 @@ function readValue(scalar: ScalarType, bytes: Uint8Array, at: number, end: numbe
   }
 }
 
-const textDecoder = new TextDecoder();
-const textEncoder = new TextEncoder();
-
 /**
- * Whether decoding as protobuf-es does (a non-fatal UTF-8 TextDecoder, which replaces
- * invalid sequences and drops a leading byte-order mark) and encoding again gives the
- * same bytes. ASCII, the common case, always does.
+ * Whether decoding as protobuf-es does (its own text encoding: a non-fatal UTF-8
+ * decoder, which replaces invalid sequences and drops a leading byte-order mark) and
+ * encoding again gives the same bytes. ASCII, the common case, always does.
  */
 function roundTripsAsText(text: Uint8Array): boolean {
   let ascii = true;
@@ -262,7 +260,8 @@ function roundTripsAsText(text: Uint8Array): boolean {
     }
   }
   if (ascii) return true;
-  const again = textEncoder.encode(textDecoder.decode(text));
+  const encoding = getTextEncoding();
+  const again = encoding.encodeUtf8(encoding.decodeUtf8(text));
   if (again.length !== text.length) return false;
   for (let i = 0; i < text.length; i++) if (again[i] !== text[i]) return false;
   return true;

@@ -408,17 +408,14 @@ export class ChainStore {
   async commitGenesis(genesisBytes: Uint8Array, prepared: PreparedState): Promise<void> {
     assert(this.genesisBytes === undefined, 'genesis is committed once');
     assert(equalBytes(prepared.previousRoot, this.tree.root()), 'the genesis state was prepared against the empty state');
-    const operations: KvOperation[] = [...prepared.operations, ...this.tree.pageOperations(prepared)];
-    operations.push({ type: 'put', key: TREE_CHECKPOINT_KEY, value: concatBytes(u64ToBytes(0n), prepared.root) });
+    const operations: KvOperation[] = [...prepared.operations, ...this.treeCheckpointOperations(0n, prepared)];
     operations.push({ type: 'put', key: GENESIS_STATE_ROOT_KEY, value: prepared.root });
     operations.push({ type: 'put', key: FORMAT_KEY, value: u32ToBytes(FORMAT_VERSION) });
     // Last, so that a store missing any of the above has no genesis (see commitBlock).
     operations.push({ type: 'put', key: GENESIS_KEY, value: genesisBytes });
     await this.writeBatch(operations, () => {
       this.tree.applied(prepared);
-      this.tree.checkpointed();
-      this.treeCheckpointHeight = 0n;
-      this.treeLoggedKeys = 0;
+      this.treeCheckpointed(0n);
       this.cacheValues(prepared);
       this.genesisBytes = genesisBytes.slice();
     });
@@ -464,14 +461,9 @@ export class ChainStore {
       operations.push({ type: 'put', key: transactionIndexKey(transactionIds[i]!), value: key.subarray(1) });
     }
     for (const op of prepared.operations) operations.push(op);
-    const checkpoint =
-      height - this.treeCheckpointHeight >= BigInt(this.treeCheckpointBlocks) ||
-      this.tree.dirtyPages() + prepared.pages.length >= this.treeDirtyPagesMax ||
-      this.treeLoggedKeys + prepared.changes.length >= this.treeLoggedKeysMax;
+    const checkpoint = this.isTreeCheckpointDue(height, prepared);
     if (checkpoint) {
-      for (const op of this.tree.pageOperations(prepared)) operations.push(op);
-      operations.push({ type: 'put', key: TREE_CHECKPOINT_KEY, value: concatBytes(heightBytes, prepared.root) });
-      for (let h = this.treeCheckpointHeight + 1n; h < height; h++) operations.push({ type: 'del', key: treeLogKey(h) });
+      for (const op of this.treeCheckpointOperations(height, prepared)) operations.push(op);
     } else {
       operations.push({ type: 'put', key: treeLogKey(height), value: encodeKeyLog(prepared.changes.map((change) => change.key)) });
     }
@@ -479,15 +471,40 @@ export class ChainStore {
     await this.writeBatch(operations, () => {
       this.tree.applied(prepared);
       if (checkpoint) {
-        this.tree.checkpointed();
-        this.treeCheckpointHeight = height;
-        this.treeLoggedKeys = 0;
+        this.treeCheckpointed(height);
       } else {
         this.treeLoggedKeys += prepared.changes.length;
       }
       this.cacheValues(prepared);
       this.currentHead = { height, hash: hash.slice(), header };
     });
+  }
+
+  /** Whether block `height`, changing `prepared`, must write the tree: by block count, dirty pages or logged keys. */
+  private isTreeCheckpointDue(height: bigint, prepared: PreparedState): boolean {
+    return (
+      height - this.treeCheckpointHeight >= BigInt(this.treeCheckpointBlocks) ||
+      this.tree.dirtyPages() + prepared.pages.length >= this.treeDirtyPagesMax ||
+      this.treeLoggedKeys + prepared.changes.length >= this.treeLoggedKeysMax
+    );
+  }
+
+  /**
+   * The writes of a tree checkpoint at `height`, with `prepared` applied in the same
+   * batch: every dirty page, the checkpoint record, and deletion of the logs it covers.
+   */
+  private treeCheckpointOperations(height: bigint, prepared: PreparedState): KvOperation[] {
+    const operations = this.tree.pageOperations(prepared);
+    operations.push({ type: 'put', key: TREE_CHECKPOINT_KEY, value: concatBytes(u64ToBytes(height), prepared.root) });
+    for (let h = this.treeCheckpointHeight + 1n; h < height; h++) operations.push({ type: 'del', key: treeLogKey(h) });
+    return operations;
+  }
+
+  /** Once a batch with treeCheckpointOperations(height, …) is durable and its state applied. */
+  private treeCheckpointed(height: bigint): void {
+    this.tree.checkpointed();
+    this.treeCheckpointHeight = height;
+    this.treeLoggedKeys = 0;
   }
 
   /** Whether `height` is a committed block (guards against reading records of an unfinished one). */
