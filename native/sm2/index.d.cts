@@ -10,6 +10,13 @@ export interface Sm2Binding {
   sha256Into(out: Uint8Array, data: Uint8Array): void;
   /** SM3 of data into out[0..32), likewise. */
   sm3Into(out: Uint8Array, data: Uint8Array): void;
+  /** Ed25519 under Tongbao's rule (cofactored; see src/ed25519.c); wrong lengths are false. */
+  ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
+  /**
+   * True when every signature is valid under the same rule: n keys of 32 bytes, n
+   * signatures of 64, the messages concatenated and messageEnds[i] the end of message i.
+   */
+  ed25519VerifyBatch(publicKeys: Uint8Array, signatures: Uint8Array, messages: Uint8Array, messageEnds: Uint32Array): boolean;
 }
 
 export declare const binding: Sm2Binding | null;

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "digest.h"
+#include "ed25519.h"
 
 #define PUBLIC_KEY_BYTES 65
 #define SIGNATURE_BYTES 64
@@ -252,6 +253,7 @@ static napi_value init(napi_env env, napi_value exports) {
   };
   napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties);
   if (!digest_register(env, exports)) return NULL;
+  if (!ed25519_register(env, exports)) return NULL;
   return exports;
 }
 

@@ -24,12 +24,13 @@
  */
 import { create } from '@bufbuild/protobuf';
 import { ed25519 as nobleEd25519 } from '@noble/curves/ed25519.js';
+import { ed25519VerifyPortable } from './crypto/ed25519-portable.js';
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { concatBytes, equalBytes } from './bytes.js';
 import { encode } from './encoding.js';
 import { TransactionError } from './errors.js';
 import { transactionSigningBytes, type UnsignedTransaction } from './transaction-bytes.js';
-import type { KeyPair, Suite, SuiteName } from './crypto/suite.js';
+import type { KeyPair, SignatureCheck, Suite, SuiteName } from './crypto/suite.js';
 import { createSm2Suite, sm2PublicKey, sm2VerifyPortable } from './crypto/sm2-portable.js';
 import { sm3Portable } from './crypto/sm3-portable.js';
 import {
@@ -123,13 +124,10 @@ export const ed25519Portable: Suite = {
     if (!(publicKey instanceof Uint8Array) || !(message instanceof Uint8Array) || !(signature instanceof Uint8Array)) {
       return false;
     }
-    if (publicKey.length !== ED25519_PUBLIC_KEY_BYTES || signature.length !== ED25519_SIGNATURE_BYTES) return false;
-    try {
-      // RFC 8032 strict rules (canonical encodings), the closest to libsodium's.
-      return nobleEd25519.verify(signature, message, publicKey, { zip215: false });
-    } catch {
-      return false;
-    }
+    return ed25519VerifyPortable(publicKey, message, signature);
+  },
+  verifyMany(checks: readonly SignatureCheck[]): boolean[] {
+    return checks.map((check) => ed25519Portable.verify(check.publicKey, check.message, check.signature));
   },
 };
 

@@ -14,6 +14,7 @@ import {
   transactionSigningBytes,
   transactionSigningBytesFromCanonical,
   verifyTransaction,
+  verifyTransactions,
 } from './transaction.js';
 import { TongbaoError } from './errors.js';
 import { bytesToHex, concatBytes, utf8ToBytes } from './bytes.js';
@@ -106,5 +107,51 @@ test('decodeVerifiedTransaction gives the id verifyTransaction gives', () => {
   for (const nonce of [0n, 1n, 300n, 2n ** 63n]) {
     const bytes = sign('tongbao-test', nonce);
     assert.deepEqual(decodeVerifiedTransaction('ed25519', 'tongbao-test', bytes), verifyTransaction('ed25519', 'tongbao-test', bytes));
+  }
+});
+
+test('verifyTransactions gives, for each encoding, what verifyTransaction gives: the transaction or the error code', () => {
+  // Both suites (Ed25519 batches its signatures, SM2 checks one by one), a mix of outcomes.
+  for (const suiteName of ['ed25519', 'sm2'] as const) {
+    const signer = getSuite(suiteName).generateKeyPair(new Uint8Array(32).fill(3));
+    const make = (nonce: bigint, chainId = 'tongbao-test') =>
+      signTransaction(suiteName, chainId, signer.secretKey, { sender: signer.publicKey, nonce, command });
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom('valid', 'flipped', 'other-chain', 'garbage', 'truncated'), fc.nat(1000)), { maxLength: 80 }),
+        (spec) => {
+          const encodings = spec.map(([kind, seed]) => {
+            const bytes = make(BigInt(seed));
+            if (kind === 'valid') return bytes;
+            if (kind === 'flipped') {
+              const copy = new Uint8Array(bytes);
+              copy[copy.length - 1 - (seed % 32)]! ^= 1 << (seed % 8);
+              return copy;
+            }
+            if (kind === 'other-chain') return make(BigInt(seed), 'tongbao-main');
+            if (kind === 'garbage') return utf8ToBytes(`not a transaction ${seed}`);
+            return bytes.subarray(0, bytes.length - 1 - (seed % 10));
+          });
+          const together = verifyTransactions(suiteName, 'tongbao-test', encodings);
+          assert.equal(together.length, encodings.length);
+          encodings.forEach((bytes, i) => {
+            const alone = codeOf(() => verifyTransaction(suiteName, 'tongbao-test', bytes));
+            const outcome = together[i]!;
+            if (outcome instanceof TongbaoError) {
+              assert.equal(outcome.code, alone, `${spec[i]![0]}`);
+            } else {
+              assert.equal(alone, 'NO_ERROR', `${spec[i]![0]}`);
+              const single = verifyTransaction(suiteName, 'tongbao-test', bytes);
+              assert.equal(bytesToHex(outcome.id), bytesToHex(single.id));
+              assert.equal(outcome.nonce, single.nonce);
+              assert.equal(bytesToHex(outcome.sender), bytesToHex(single.sender));
+            }
+            if (spec[i]![0] === 'valid') assert.ok(!(outcome instanceof TongbaoError), 'a valid transaction verifies');
+            if (spec[i]![0] === 'flipped') assert.ok(outcome instanceof TongbaoError, 'a flipped signature byte fails');
+          });
+        },
+      ),
+      { numRuns: suiteName === 'sm2' ? 10 : 40 },
+    );
   }
 });

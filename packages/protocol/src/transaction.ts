@@ -1,7 +1,7 @@
 import { create } from '@bufbuild/protobuf';
-import { getSuite, type SuiteName } from './crypto/index.js';
+import { getSuite, type SignatureCheck, type SuiteName } from './crypto/index.js';
 import { encode } from './encoding.js';
-import { TransactionError } from './errors.js';
+import { TongbaoError, TransactionError } from './errors.js';
 import {
   TransactionBodySchema,
   TransactionSchema,
@@ -19,6 +19,8 @@ import {
 import { fromBinary } from '@bufbuild/protobuf';
 
 export * from './transaction-bytes.js';
+
+const BAD_SIGNATURE_MESSAGE = 'the signature does not verify for this sender, chain and body; sign the exact body with the sender key';
 
 /** A transaction whose encoding, chain and signature have been checked. */
 export interface VerifiedTransaction {
@@ -63,9 +65,46 @@ export function verifyTransaction(
   const signingBytes = transactionSigningBytesFromCanonical(chainId, bytes);
   const crypto = getSuite(suite);
   if (!crypto.verify(body.sender, signingBytes, tx.signature)) {
-    throw new TransactionError('BAD_SIGNATURE', 'the signature does not verify for this sender, chain and body; sign the exact body with the sender key');
+    throw new TransactionError('BAD_SIGNATURE', BAD_SIGNATURE_MESSAGE);
   }
   return { id: crypto.hash(signingBytes), bytes, sender: body.sender, nonce: body.nonce, command: body.command! };
+}
+
+/**
+ * verifyTransaction of each encoding — the same outcome for each, a verified
+ * transaction or the error verifyTransaction would throw (DecodeError or
+ * TransactionError) — with the signatures checked together (Suite.verifyMany), which
+ * for Ed25519 is about twice as fast. Errors of other kinds (bugs) still throw.
+ */
+export function verifyTransactions(
+  suite: SuiteName,
+  chainId: string,
+  encodings: readonly Uint8Array[],
+  maxBytes = TRANSACTION_BYTES_MAX,
+): (VerifiedTransaction | TongbaoError)[] {
+  const crypto = getSuite(suite);
+  const outcomes: (VerifiedTransaction | TongbaoError)[] = new Array(encodings.length);
+  const checks: SignatureCheck[] = [];
+  const pending: { index: number; body: TransactionBody; signingBytes: Uint8Array }[] = [];
+  encodings.forEach((bytes, index) => {
+    try {
+      const tx = decodeTransaction(bytes, maxBytes);
+      const body = checkTransactionShape(suite, chainId, tx);
+      const signingBytes = transactionSigningBytesFromCanonical(chainId, bytes);
+      checks.push({ publicKey: body.sender, message: signingBytes, signature: tx.signature });
+      pending.push({ index, body, signingBytes });
+    } catch (error) {
+      if (!(error instanceof TongbaoError)) throw error;
+      outcomes[index] = error;
+    }
+  });
+  const valid = crypto.verifyMany(checks);
+  pending.forEach(({ index, body, signingBytes }, k) => {
+    outcomes[index] = valid[k]
+      ? { id: crypto.hash(signingBytes), bytes: encodings[index]!, sender: body.sender, nonce: body.nonce, command: body.command! }
+      : new TransactionError('BAD_SIGNATURE', BAD_SIGNATURE_MESSAGE);
+  });
+  return outcomes;
 }
 
 /**

@@ -5,7 +5,7 @@
  * them so that every core verifies.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { getSuite, TongbaoError, verifyTransaction, type SuiteName, type VerifiedTransaction } from '@tongbao/protocol';
+import { getSuite, TongbaoError, verifyTransactions, type SuiteName, type VerifiedTransaction } from '@tongbao/protocol';
 import type { VerifyRequest, VerifyResponse, VerifyOutcome } from './verify-messages.js';
 
 const { suite, chainId, transactionBytesMax } = workerData as { suite: SuiteName; chainId: string; transactionBytesMax: number };
@@ -13,19 +13,21 @@ const { suite, chainId, transactionBytesMax } = workerData as { suite: SuiteName
 const { hashBytes: idBytes, publicKeyBytes: senderBytes } = getSuite(suite);
 
 parentPort!.on('message', (request: VerifyRequest) => {
-  const outcomes: VerifyOutcome[] = [];
-  const valid: VerifiedTransaction[] = [];
+  const encodings: Uint8Array[] = [];
   let offset = 0;
   for (const length of request.lengths) {
-    const bytes = request.buffer.subarray(offset, offset + length);
+    encodings.push(request.buffer.subarray(offset, offset + length));
     offset += length;
-    try {
-      const tx = verifyTransaction(suite, chainId, bytes, transactionBytesMax);
-      outcomes.push({ ok: true, nonce: tx.nonce, command: tx.command });
-      valid.push(tx);
-    } catch (error) {
-      if (!(error instanceof TongbaoError)) throw error;
-      outcomes.push({ ok: false, code: error.code, message: error.message });
+  }
+  const outcomes: VerifyOutcome[] = [];
+  const valid: VerifiedTransaction[] = [];
+  // One batch equation for the chunk's signatures (verifyTransactions), same verdicts as one by one.
+  for (const outcome of verifyTransactions(suite, chainId, encodings, transactionBytesMax)) {
+    if (outcome instanceof TongbaoError) {
+      outcomes.push({ ok: false, code: outcome.code, message: outcome.message });
+    } else {
+      outcomes.push({ ok: true, nonce: outcome.nonce, command: outcome.command });
+      valid.push(outcome);
     }
   }
   const keys = new Uint8Array(new ArrayBuffer(valid.length * (idBytes + senderBytes)));

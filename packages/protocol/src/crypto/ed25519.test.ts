@@ -1,5 +1,6 @@
-// Pins the Ed25519 verifier (libsodium) to published vectors and to the edge cases on
-// which verifiers disagree: RFC 8032 section 7.1 vectors (sign and verify), every
+// Pins the Ed25519 verifier (Tongbao's rule, ed25519-verify.ts; the torsion cases on
+// which it departs from libsodium are in ed25519-batch.test.ts) to published vectors and
+// to the edge cases on which verifiers disagree: RFC 8032 section 7.1 vectors (sign and verify), every
 // Wycheproof EdDSA vector loaded at run time, and hand-made non-canonical encodings,
 // small-order points, malleable S and wrong lengths. Consensus forks if any of these
 // answers ever changes, so each is asserted exactly.
@@ -7,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { bytesToHex, hexToBytes, utf8ToBytes } from '../bytes.js';
-import { getSuite, verify } from './index.js';
+import { ed25519VerifyPortable, ed25519VerifyWithoutAddon, getSuite, verify } from './index.js';
 
 const ed25519 = getSuite('ed25519');
 
@@ -216,8 +217,12 @@ test('Wycheproof Ed25519: every vector gives the expected answer', () => {
       // would name any that appear in a newer copy).
       const expected = vector.result === 'valid';
       assert.ok(['valid', 'invalid', 'acceptable'].includes(vector.result), `tcId ${vector.tcId}: result ${vector.result}`);
-      const actual = verify('ed25519', publicKey, hexToBytes(vector.msg), hexToBytes(vector.sig));
+      const [message, signature] = [hexToBytes(vector.msg), hexToBytes(vector.sig)];
+      const actual = verify('ed25519', publicKey, message, signature);
       assert.equal(actual, expected, `tcId ${vector.tcId} (${vector.comment}; ${vector.flags.join(',')})`);
+      // The rule's other forms: without the addon (libsodium, then portable) and portable alone.
+      assert.equal(ed25519VerifyWithoutAddon(publicKey, message, signature), expected, `tcId ${vector.tcId} without the addon`);
+      assert.equal(ed25519VerifyPortable(publicKey, message, signature), expected, `tcId ${vector.tcId} portable`);
       count++;
     }
   }

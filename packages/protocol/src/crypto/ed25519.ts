@@ -1,5 +1,6 @@
 import sodium from 'sodium-native';
-import type { Suite, KeyPair } from './suite.js';
+import type { Suite, KeyPair, SignatureCheck } from './suite.js';
+import { ed25519VerifyMany, ed25519VerifyOne } from './ed25519-verify.js';
 import type { HashFunction } from '../merkle/hash.js';
 import { hashFunctionOf, nativeSha256Into, type DigestInto } from './digest.js';
 
@@ -22,7 +23,14 @@ function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-/** Ed25519 through libsodium, with SHA-256 as the chain's hash. */
+function isBytes(value: unknown): value is Uint8Array {
+  return value instanceof Uint8Array;
+}
+
+/**
+ * Ed25519 with SHA-256 as the chain's hash: keys and signatures made by libsodium,
+ * signatures checked under Tongbao's cofactored rule (ed25519-verify.ts).
+ */
 export const ed25519: Suite = {
   name: 'ed25519',
   publicKeyBytes: PUBLIC_KEY_BYTES,
@@ -50,10 +58,13 @@ export const ed25519: Suite = {
   verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
     // Callers decode keys and signatures from untrusted bytes; a wrong type is a bad
     // signature, not a reason to throw inside consensus.
-    if (!(publicKey instanceof Uint8Array) || !(message instanceof Uint8Array) || !(signature instanceof Uint8Array)) {
-      return false;
-    }
+    if (!isBytes(publicKey) || !isBytes(message) || !isBytes(signature)) return false;
     if (publicKey.length !== PUBLIC_KEY_BYTES || signature.length !== SIGNATURE_BYTES) return false;
-    return sodium.crypto_sign_verify_detached(asBuffer(signature), asBuffer(message), asBuffer(publicKey));
+    return ed25519VerifyOne(publicKey, message, signature);
+  },
+  verifyMany(checks: readonly SignatureCheck[]): boolean[] {
+    const wellTyped = checks.every((check) => isBytes(check.publicKey) && isBytes(check.message) && isBytes(check.signature));
+    if (!wellTyped) return checks.map((check) => ed25519.verify(check.publicKey, check.message, check.signature));
+    return ed25519VerifyMany(checks);
   },
 };

@@ -2,7 +2,9 @@ import { ed25519 } from './ed25519.js';
 import { sm2 } from './sm2.js';
 import type { Suite, SuiteName } from './suite.js';
 
-export type { Suite, KeyPair, SuiteName } from './suite.js';
+export type { Suite, KeyPair, SuiteName, SignatureCheck } from './suite.js';
+export { ED25519_BATCH_SIGNATURES_MAX, ed25519BatchIsNative, ed25519VerifyWithoutAddon } from './ed25519-verify.js';
+export { ed25519VerifyPortable } from './ed25519-portable.js';
 export { sm3, sm2VerifyWithUserId, SM2_PUBLIC_KEY_CACHE_COUNT_MAX } from './sm2.js';
 export {
   SM2_DEFAULT_USER_ID,

@@ -12,7 +12,7 @@
 import { weierstrass, type WeierstrassPoint } from '@noble/curves/abstract/weierstrass.js';
 import { sm3Portable } from './sm3-portable.js';
 import { concatBytes, utf8ToBytes } from '../bytes.js';
-import type { KeyPair, Suite } from './suite.js';
+import type { KeyPair, SignatureCheck, Suite } from './suite.js';
 
 export const SM2_PUBLIC_KEY_BYTES = 65;
 export const SM2_SIGNATURE_BYTES = 64;
@@ -229,7 +229,7 @@ export function createSm2Suite(
   hash: (data: Uint8Array) => Uint8Array,
   verifyWellFormed: (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean,
 ): Suite {
-  return {
+  const suite: Suite = {
     name: 'sm2',
     publicKeyBytes: SM2_PUBLIC_KEY_BYTES,
     signatureBytes: SM2_SIGNATURE_BYTES,
@@ -251,5 +251,10 @@ export function createSm2Suite(
       }
       return verifyWellFormed(publicKey, message, signature);
     },
+    verifyMany(checks: readonly SignatureCheck[]): boolean[] {
+      // SM2 has no batch equation: one by one.
+      return checks.map((check) => suite.verify(check.publicKey, check.message, check.signature));
+    },
   };
+  return suite;
 }

@@ -9,6 +9,13 @@ export interface KeyPair {
   readonly secretKey: Uint8Array;
 }
 
+/** One signature to check: the key that should have made it, over these bytes. */
+export interface SignatureCheck {
+  readonly publicKey: Uint8Array;
+  readonly message: Uint8Array;
+  readonly signature: Uint8Array;
+}
+
 export interface Suite {
   readonly name: SuiteName;
   readonly publicKeyBytes: number;
@@ -23,4 +30,9 @@ export interface Suite {
    * false, never throws, for any malformed key or signature.
    */
   verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
+  /**
+   * `verify` of each check — the same verdicts, by definition — computed together where
+   * the scheme allows it (Ed25519's batch equation), one by one where it does not.
+   */
+  verifyMany(checks: readonly SignatureCheck[]): boolean[];
 }

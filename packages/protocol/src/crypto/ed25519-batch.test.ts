@@ -1,0 +1,229 @@
+// Pins Tongbao's Ed25519 rule (ed25519-verify.ts) where it departs from libsodium and
+// where batching could go wrong: signatures with a torsion component in the key or in R
+// (valid under the cofactored equation, refused by libsodium's cofactorless one); the
+// batch equation agreeing with one-by-one verification on random mixes of valid,
+// corrupted and edge-case signatures; two invalid signatures whose errors cancel in an
+// unweighted sum; and the native, batched, portable and addon-less forms giving
+// identical answers.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import fc from 'fast-check';
+import sodium from 'sodium-native';
+import sm2Native from '@tongbao/sm2-native';
+import { ed25519 as noble } from '@noble/curves/ed25519.js';
+import {
+  getSuite,
+  ed25519BatchIsNative,
+  ed25519VerifyPortable,
+  ed25519VerifyWithoutAddon,
+  ED25519_BATCH_SIGNATURES_MAX,
+  type SignatureCheck,
+} from './index.js';
+import { hexToBytes } from '../bytes.js';
+
+const suite = getSuite('ed25519');
+const L = 2n ** 252n + 27742317777372353535851937790883648493n;
+const Point = noble.Point;
+/** A point of order 8: adding it gives a key or R a torsion component. */
+const TORSION = Point.fromBytes(hexToBytes('c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a'), false);
+
+function le32(value: bigint): Uint8Array {
+  const out = new Uint8Array(32);
+  for (let i = 0; i < 32; i++, value >>= 8n) out[i] = Number(value & 0xffn);
+  return out;
+}
+function fromLe(bytes: Uint8Array): bigint {
+  let value = 0n;
+  for (let i = bytes.length - 1; i >= 0; i--) value = (value << 8n) | BigInt(bytes[i]!);
+  return value;
+}
+function challenge(r: Uint8Array, a: Uint8Array, message: Uint8Array): bigint {
+  return fromLe(createHash('sha512').update(r).update(a).update(message).digest()) % L;
+}
+function mod(x: bigint): bigint {
+  return ((x % L) + L) % L;
+}
+
+/** A signature made by hand: key aB (+ T), R = rB (+ T), s = r + h a. */
+function handSigned(message: Uint8Array, options: { torsionInKey?: boolean; torsionInR?: boolean }): SignatureCheck {
+  const a = mod(fromLe(randomBytes(64)));
+  const r = mod(fromLe(randomBytes(64)));
+  let keyPoint = Point.BASE.multiply(a);
+  if (options.torsionInKey) keyPoint = keyPoint.add(TORSION);
+  let rPoint = Point.BASE.multiply(r);
+  if (options.torsionInR) rPoint = rPoint.add(TORSION);
+  const publicKey = keyPoint.toBytes();
+  const rBytes = rPoint.toBytes();
+  const s = mod(r + challenge(rBytes, publicKey, message) * a);
+  const signature = new Uint8Array(64);
+  signature.set(rBytes, 0);
+  signature.set(le32(s), 32);
+  return { publicKey, message, signature };
+}
+
+function libsodiumVerify(check: SignatureCheck): boolean {
+  return sodium.crypto_sign_verify_detached(Buffer.from(check.signature), Buffer.from(check.message), Buffer.from(check.publicKey));
+}
+
+function honest(message: Uint8Array = randomBytes(1 + (randomBytes(1)[0]! % 200))): SignatureCheck {
+  const pair = suite.generateKeyPair();
+  return { publicKey: pair.publicKey, message, signature: suite.sign(pair.secretKey, message) };
+}
+
+/** Every form of the rule, on each check: one by one, batched, portable, and without the addon. */
+function verdicts(checks: readonly SignatureCheck[]): { one: boolean[]; many: boolean[]; portable: boolean[]; withoutAddon: boolean[] } {
+  return {
+    one: checks.map((c) => suite.verify(c.publicKey, c.message, c.signature)),
+    many: suite.verifyMany(checks),
+    portable: checks.map((c) => ed25519VerifyPortable(c.publicKey, c.message, c.signature)),
+    withoutAddon: checks.map((c) => ed25519VerifyWithoutAddon(c.publicKey, c.message, c.signature)),
+  };
+}
+
+test('the native addon verifies Ed25519 in this build (else every figure here is the portable fallback)', () => {
+  assert.equal(ed25519BatchIsNative, true, String(sm2Native.loadError));
+});
+
+test('a key with a torsion component: valid under the cofactored rule, refused by libsodium unless 8 divides h', () => {
+  const checks = Array.from({ length: 32 }, (_, i) => handSigned(Buffer.from(`pay ${i}`), { torsionInKey: true }));
+  const { one, many, portable, withoutAddon } = verdicts(checks);
+  assert.deepEqual(one, checks.map(() => true));
+  assert.deepEqual(many, one);
+  assert.deepEqual(portable, one);
+  assert.deepEqual(withoutAddon, one);
+  // libsodium checks sB − hA = R, off by −hT: it accepts exactly when h ≡ 0 (mod 8).
+  for (const check of checks) {
+    const h = challenge(check.signature.subarray(0, 32), check.publicKey, check.message);
+    assert.equal(libsodiumVerify(check), h % 8n === 0n);
+  }
+  assert.ok(checks.some((check) => !libsodiumVerify(check)), 'the rules differ on some of these');
+});
+
+test('an R with a torsion component: valid under the cofactored rule, always refused by libsodium', () => {
+  const checks = Array.from({ length: 32 }, (_, i) => handSigned(Buffer.from(`pay ${i}`), { torsionInR: true }));
+  const { one, many, portable, withoutAddon } = verdicts(checks);
+  assert.deepEqual(one, checks.map(() => true));
+  assert.deepEqual(many, one);
+  assert.deepEqual(portable, one);
+  assert.deepEqual(withoutAddon, one);
+  // libsodium compares sB − hA = rB with R = rB + T, which it never equals.
+  for (const check of checks) assert.equal(libsodiumVerify(check), false);
+});
+
+test('honest signatures: valid under both rules, whatever the batch size', () => {
+  for (const size of [1, 2, 3, ED25519_BATCH_SIGNATURES_MAX - 1, ED25519_BATCH_SIGNATURES_MAX, ED25519_BATCH_SIGNATURES_MAX + 1, 150]) {
+    const checks = Array.from({ length: size }, () => honest());
+    assert.deepEqual(suite.verifyMany(checks), checks.map(() => true), `batch of ${size}`);
+    for (const check of checks.slice(0, 4)) assert.equal(libsodiumVerify(check), true);
+  }
+  assert.deepEqual(suite.verifyMany([]), []);
+});
+
+test('one bad signature among many: the batch fails and exactly that one is reported invalid', () => {
+  for (const bad of [0, 17, 63, 64, 99]) {
+    const checks = Array.from({ length: 100 }, () => honest());
+    const signature = new Uint8Array(checks[bad]!.signature);
+    signature[40]! ^= 0x10;
+    checks[bad] = { ...checks[bad]!, signature };
+    const expected = checks.map((_, i) => i !== bad);
+    assert.deepEqual(suite.verifyMany(checks), expected, `bad at ${bad}`);
+  }
+});
+
+test('two invalid signatures whose errors cancel in a plain sum are still refused: the coefficients weigh each one', () => {
+  // s1 + δ and s2 − δ: Σ s_i B − Σ R_i − Σ h_i A_i is unchanged, so an unweighted batch would pass.
+  const first = honest(Buffer.from('first'));
+  const second = honest(Buffer.from('second'));
+  const delta = 12345n;
+  const shifted = (check: SignatureCheck, by: bigint): SignatureCheck => {
+    const signature = new Uint8Array(check.signature);
+    signature.set(le32(mod(fromLe(check.signature.subarray(32)) + by)), 32);
+    return { ...check, signature };
+  };
+  const pair = [shifted(first, delta), shifted(second, -delta)];
+  assert.deepEqual(suite.verifyMany(pair), [false, false]);
+  const batch = sm2Native.binding!;
+  const keys = new Uint8Array(64);
+  keys.set(pair[0]!.publicKey, 0);
+  keys.set(pair[1]!.publicKey, 32);
+  const signatures = new Uint8Array(128);
+  signatures.set(pair[0]!.signature, 0);
+  signatures.set(pair[1]!.signature, 64);
+  const messages = Buffer.concat([pair[0]!.message, pair[1]!.message]);
+  const ends = Uint32Array.of(pair[0]!.message.length, messages.length);
+  assert.equal(batch.ed25519VerifyBatch(keys, signatures, new Uint8Array(messages), ends), false);
+});
+
+test('random mixes of valid, corrupted and edge-case signatures: batched, one by one and portable agree', () => {
+  const P = 2n ** 255n - 19n;
+  const smallOrder = [le32(1n), le32(P - 1n), TORSION.toBytes(), new Uint8Array(32)];
+  const kinds = ['honest', 'flipped', 'wrong-message', 'wrong-key', 'torsion-key', 'torsion-r', 'small-order-key', 'small-order-r', 's-plus-l', 'non-canonical-r', 'short-signature'] as const;
+  const make = (kind: (typeof kinds)[number], seed: number): SignatureCheck => {
+    const base = honest(Buffer.from(`payment ${seed}`));
+    const signature = new Uint8Array(base.signature);
+    switch (kind) {
+      case 'honest':
+        return base;
+      case 'flipped':
+        signature[seed % 64]! ^= 1 << (seed % 8);
+        return { ...base, signature };
+      case 'wrong-message':
+        return { ...base, message: Buffer.from(`payment ${seed + 1}`) };
+      case 'wrong-key':
+        return { ...base, publicKey: honest().publicKey };
+      case 'torsion-key':
+        return handSigned(base.message, { torsionInKey: true });
+      case 'torsion-r':
+        return handSigned(base.message, { torsionInR: true });
+      case 'small-order-key':
+        return { ...base, publicKey: smallOrder[seed % smallOrder.length]! };
+      case 'small-order-r':
+        signature.set(smallOrder[seed % smallOrder.length]!, 0);
+        return { ...base, signature };
+      case 's-plus-l':
+        signature.set(le32(fromLe(signature.subarray(32)) + L), 32);
+        return { ...base, signature };
+      case 'non-canonical-r':
+        signature.set(le32(P + 1n), 0);
+        return { ...base, signature };
+      case 'short-signature':
+        return { ...base, signature: signature.subarray(0, 63) };
+    }
+  };
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.constantFrom(...kinds), fc.nat(10_000)), { maxLength: 90 }), (spec) => {
+      const checks = spec.map(([kind, seed]) => make(kind, seed));
+      const { one, many, portable, withoutAddon } = verdicts(checks);
+      assert.deepEqual(many, one);
+      assert.deepEqual(portable, one);
+      assert.deepEqual(withoutAddon, one);
+      spec.forEach(([kind], i) => assert.equal(one[i], kind === 'honest' || kind === 'torsion-key' || kind === 'torsion-r', kind));
+      // What libsodium accepts, the rule accepts: the fallback's fast path never says yes wrongly.
+      checks.forEach((check, i) => assert.ok(!(check.signature.length === 64 && libsodiumVerify(check)) || one[i], spec[i]![0]));
+    }),
+    { numRuns: 40 },
+  );
+});
+
+test('the native batch refuses arguments of the wrong shape with TONGBAO_ED25519_ARGUMENTS', () => {
+  const batch = sm2Native.binding!;
+  const loose = batch.ed25519VerifyBatch as (...args: unknown[]) => boolean;
+  assert.throws(() => loose(new Uint8Array(32), new Uint8Array(64), new Uint8Array(1)), { code: 'TONGBAO_ED25519_ARGUMENTS' });
+  assert.throws(() => loose(new Uint8Array(32), new Uint8Array(64), new Uint8Array(1), new Uint8Array(1)), { code: 'TONGBAO_ED25519_ARGUMENTS' });
+  // Two messages' worth of ends but one key.
+  assert.throws(() => batch.ed25519VerifyBatch(new Uint8Array(32), new Uint8Array(128), new Uint8Array(2), Uint32Array.of(1, 2)), { code: 'TONGBAO_ED25519_ARGUMENTS' });
+  // The ends must reach the messages' length, and never run backwards.
+  assert.throws(() => batch.ed25519VerifyBatch(new Uint8Array(32), new Uint8Array(64), new Uint8Array(5), Uint32Array.of(4)), { code: 'TONGBAO_ED25519_ARGUMENTS' });
+  const two = [honest(Buffer.from('ab')), honest(Buffer.from('cd'))];
+  const keys = new Uint8Array(64);
+  keys.set(two[0]!.publicKey, 0);
+  keys.set(two[1]!.publicKey, 32);
+  const signatures = new Uint8Array(128);
+  signatures.set(two[0]!.signature, 0);
+  signatures.set(two[1]!.signature, 64);
+  assert.equal(batch.ed25519VerifyBatch(keys, signatures, new Uint8Array(Buffer.from('abcd')), Uint32Array.of(2, 4)), true);
+  assert.equal(batch.ed25519VerifyBatch(keys, signatures, new Uint8Array(Buffer.from('abcd')), Uint32Array.of(3, 4)), false);
+  assert.equal(batch.ed25519VerifyBatch(keys, signatures, new Uint8Array(Buffer.from('abcd')), Uint32Array.of(5, 4)), false);
+  assert.equal(batch.ed25519VerifyBatch(new Uint8Array(0), new Uint8Array(0), new Uint8Array(0), new Uint32Array(0)), true);
+});
