@@ -227,3 +227,58 @@ test('the native batch refuses arguments of the wrong shape with TONGBAO_ED25519
   assert.equal(batch.ed25519VerifyBatch(keys, signatures, new Uint8Array(Buffer.from('abcd')), Uint32Array.of(5, 4)), false);
   assert.equal(batch.ed25519VerifyBatch(new Uint8Array(0), new Uint8Array(0), new Uint8Array(0), new Uint32Array(0)), true);
 });
+
+test('the addon remembers prepared keys by slot: keys sharing a slot never stand in for each other', () => {
+  // Slots are chosen by the key's first 12 bits; generate keys until two share one.
+  const bySlot = new Map<number, ReturnType<typeof suite.generateKeyPair>>();
+  let pair: [ReturnType<typeof suite.generateKeyPair>, ReturnType<typeof suite.generateKeyPair>] | undefined;
+  while (pair === undefined) {
+    const keys = suite.generateKeyPair();
+    const slot = (keys.publicKey[0]! | (keys.publicKey[1]! << 8)) & 4095;
+    const earlier = bySlot.get(slot);
+    if (earlier !== undefined) pair = [earlier, keys];
+    else bySlot.set(slot, keys);
+  }
+  const [first, second] = pair;
+  const message = Buffer.from('pay the merchant');
+  const byFirst = suite.sign(first.secretKey, message);
+  const bySecond = suite.sign(second.secretKey, message);
+  for (let round = 0; round < 3; round++) {
+    // Each key evicts the other from the shared slot in turn.
+    assert.equal(suite.verify(first.publicKey, message, byFirst), true);
+    assert.equal(suite.verify(second.publicKey, message, byFirst), false);
+    assert.equal(suite.verify(second.publicKey, message, bySecond), true);
+    assert.equal(suite.verify(first.publicKey, message, bySecond), false);
+    // In one batch both keys take the slot; each signature still answers to its own key.
+    assert.deepEqual(
+      suite.verifyMany([
+        { publicKey: first.publicKey, message, signature: byFirst },
+        { publicKey: second.publicKey, message, signature: bySecond },
+        { publicKey: first.publicKey, message, signature: byFirst },
+      ]),
+      [true, true, true],
+    );
+    assert.deepEqual(
+      suite.verifyMany([
+        { publicKey: first.publicKey, message, signature: byFirst },
+        { publicKey: second.publicKey, message, signature: byFirst },
+      ]),
+      [true, false],
+    );
+  }
+  // The batch equation itself (verifyMany would hide a wrong table behind its one-by-one fallback).
+  const keys = new Uint8Array(96);
+  keys.set(first.publicKey, 0);
+  keys.set(second.publicKey, 32);
+  keys.set(first.publicKey, 64);
+  const signatures = new Uint8Array(192);
+  signatures.set(byFirst, 0);
+  signatures.set(bySecond, 64);
+  signatures.set(byFirst, 128);
+  const messages = new Uint8Array(Buffer.concat([message, message, message]));
+  const ends = Uint32Array.of(message.length, 2 * message.length, 3 * message.length);
+  assert.equal(sm2Native.binding!.ed25519VerifyBatch(keys, signatures, messages, ends), true);
+  // A small-order key sharing a cached key's slot is refused, not looked up.
+  const smallOrder = TORSION.toBytes();
+  assert.equal(suite.verify(smallOrder, message, byFirst), false);
+});
