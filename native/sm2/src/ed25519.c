@@ -475,7 +475,7 @@ typedef struct {
   BN_CTX *bn;
 } thread_state;
 
-/* Per thread (each worker verifies on its own); freed with the process, not the thread: two small objects. */
+/* Per thread: each worker thread verifies on its own. Freed when the thread's Node environment ends (release_thread_state). */
 static __thread thread_state state = {NULL, NULL};
 
 static int ensure_state(void) {
@@ -701,11 +701,26 @@ static napi_value verify_many(napi_env env, napi_callback_info info) {
   return outcome(env, verify_batch(keys, signatures, messages, messages_length, message_ends, count));
 }
 
+/* Cleanup hook of a Node environment, run on its thread as it ends: that thread's contexts and key cache. */
+static void release_thread_state(void *unused) {
+  (void)unused;
+  EVP_MD_CTX_free(state.md);
+  BN_CTX_free(state.bn);
+  state.md = NULL;
+  state.bn = NULL;
+  free(key_cache);
+  key_cache = NULL;
+}
+
 int ed25519_register(napi_env env, napi_value exports) {
   pthread_once(&fetch_once, fetch_globals);
   pthread_once(&base_once, build_base_table);
   if (sha512 == NULL || order == NULL || !base_ready) {
     napi_throw_error(env, "TONGBAO_ED25519_SETUP", "cannot set up Ed25519 verification (SHA-512 missing from OpenSSL?)");
+    return 0;
+  }
+  if (napi_add_env_cleanup_hook(env, release_thread_state, NULL) != napi_ok) {
+    napi_throw_error(env, "TONGBAO_ED25519_SETUP", "cannot register the Ed25519 state's cleanup");
     return 0;
   }
   napi_property_descriptor properties[] = {

@@ -282,3 +282,35 @@ test('the addon remembers prepared keys by slot: keys sharing a slot never stand
   const smallOrder = TORSION.toBytes();
   assert.equal(suite.verify(smallOrder, message, byFirst), false);
 });
+
+test('worker threads verify with their own addon state, and a thread that ends frees it: later threads still verify', async () => {
+  // Each worker's environment registers a cleanup of its thread's contexts and key cache;
+  // a use after that free, or a state shared between threads, would break the verdicts here.
+  const { Worker } = await import('node:worker_threads');
+  const entry = new URL('../index.js', import.meta.url).href;
+  const source = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    import(workerData.entry).then(({ getSuite }) => {
+      const suite = getSuite('ed25519');
+      const checks = [];
+      for (let i = 0; i < 70; i++) {
+        const keys = suite.generateKeyPair();
+        const message = new Uint8Array([i, 1, 2, 3]);
+        checks.push({ publicKey: keys.publicKey, message, signature: suite.sign(keys.secretKey, message) });
+      }
+      const bad = { ...checks[5], message: new Uint8Array([9]) };
+      parentPort.postMessage({ good: suite.verifyMany(checks).every(Boolean), bad: suite.verifyMany([checks[0], bad]) });
+    });`;
+  for (let round = 0; round < 4; round++) {
+    const worker = new Worker(source, { eval: true, workerData: { entry } });
+    const answer = await new Promise<{ good: boolean; bad: boolean[] }>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    await worker.terminate();
+    assert.deepEqual(answer, { good: true, bad: [true, false] }, `worker ${round}`);
+  }
+  // And this thread's own state is untouched by theirs ending.
+  const here = honest();
+  assert.equal(suite.verify(here.publicKey, here.message, here.signature), true);
+});
