@@ -188,9 +188,9 @@ static int fe_is_odd(const fe f) {
   return b[0] & 1;
 }
 
-/* z^(2^250 - 1), and z^11 on the side (the prefix an inversion would share). */
-static void fe_pow_2_250_1(fe out, fe z11, const fe z) {
-  fe z2, t, z9, z_5_0, z_10_0, z_20_0, z_40_0, z_50_0, z_100_0, z_200_0;
+/* z^(2^250 - 1). */
+static void fe_pow_2_250_1(fe out, const fe z) {
+  fe z2, t, z9, z11, z_5_0, z_10_0, z_20_0, z_40_0, z_50_0, z_100_0, z_200_0;
   fe_sq(z2, z);
   fe_sq_times(t, z2, 2);
   fe_mul(z9, t, z);
@@ -215,8 +215,8 @@ static void fe_pow_2_250_1(fe out, fe z11, const fe z) {
 
 /* z^((p - 5) / 8) = z^(2^252 - 3). */
 static void fe_pow22523(fe out, const fe z) {
-  fe t, z11;
-  fe_pow_2_250_1(t, z11, z);
+  fe t;
+  fe_pow_2_250_1(t, z);
   fe_sq_times(t, t, 2);
   fe_mul(out, t, z);
 }

@@ -1,5 +1,5 @@
 import { create } from '@bufbuild/protobuf';
-import { getSuite, type SignatureCheck, type SuiteName } from './crypto/index.js';
+import { getSuite, type SignatureCheck, type Suite, type SuiteName } from './crypto/index.js';
 import { encode } from './encoding.js';
 import { TongbaoError, TransactionError } from './errors.js';
 import {
@@ -59,15 +59,12 @@ export function verifyTransaction(
   bytes: Uint8Array,
   maxBytes = TRANSACTION_BYTES_MAX,
 ): VerifiedTransaction {
-  const tx = decodeTransaction(bytes, maxBytes);
-  const body = checkTransactionShape(suite, chainId, tx);
-  // decodeTransaction found the bytes canonical, so the body's encoding is a slice of them.
-  const signingBytes = transactionSigningBytesFromCanonical(chainId, bytes);
+  const read = readForVerification(suite, chainId, bytes, maxBytes);
   const crypto = getSuite(suite);
-  if (!crypto.verify(body.sender, signingBytes, tx.signature)) {
+  if (!crypto.verify(read.check.publicKey, read.check.message, read.check.signature)) {
     throw new TransactionError('BAD_SIGNATURE', BAD_SIGNATURE_MESSAGE);
   }
-  return { id: crypto.hash(signingBytes), bytes, sender: body.sender, nonce: body.nonce, command: body.command! };
+  return verified(crypto, bytes, read.body, read.check.message);
 }
 
 /**
@@ -84,27 +81,42 @@ export function verifyTransactions(
 ): (VerifiedTransaction | TongbaoError)[] {
   const crypto = getSuite(suite);
   const outcomes: (VerifiedTransaction | TongbaoError)[] = new Array(encodings.length);
-  const checks: SignatureCheck[] = [];
-  const pending: { index: number; body: TransactionBody; signingBytes: Uint8Array }[] = [];
+  const pending: { index: number; read: ReadTransaction }[] = [];
   encodings.forEach((bytes, index) => {
     try {
-      const tx = decodeTransaction(bytes, maxBytes);
-      const body = checkTransactionShape(suite, chainId, tx);
-      const signingBytes = transactionSigningBytesFromCanonical(chainId, bytes);
-      checks.push({ publicKey: body.sender, message: signingBytes, signature: tx.signature });
-      pending.push({ index, body, signingBytes });
+      pending.push({ index, read: readForVerification(suite, chainId, bytes, maxBytes) });
     } catch (error) {
       if (!(error instanceof TongbaoError)) throw error;
       outcomes[index] = error;
     }
   });
-  const valid = crypto.verifyMany(checks);
-  pending.forEach(({ index, body, signingBytes }, k) => {
+  const valid = crypto.verifyMany(pending.map(({ read }) => read.check));
+  pending.forEach(({ index, read }, k) => {
     outcomes[index] = valid[k]
-      ? { id: crypto.hash(signingBytes), bytes: encodings[index]!, sender: body.sender, nonce: body.nonce, command: body.command! }
+      ? verified(crypto, encodings[index]!, read.body, read.check.message)
       : new TransactionError('BAD_SIGNATURE', BAD_SIGNATURE_MESSAGE);
   });
   return outcomes;
+}
+
+/** A decoded transaction of the right chain and shape, and the signature check it still needs. */
+interface ReadTransaction {
+  readonly body: TransactionBody;
+  /** The sender's key, the signing bytes and the signature. */
+  readonly check: SignatureCheck;
+}
+
+/** Everything verifyTransaction checks but the signature. Throws DecodeError or TransactionError. */
+function readForVerification(suite: SuiteName, chainId: string, bytes: Uint8Array, maxBytes: number): ReadTransaction {
+  const tx = decodeTransaction(bytes, maxBytes);
+  const body = checkTransactionShape(suite, chainId, tx);
+  // decodeTransaction found the bytes canonical, so the body's encoding is a slice of them.
+  const signingBytes = transactionSigningBytesFromCanonical(chainId, bytes);
+  return { body, check: { publicKey: body.sender, message: signingBytes, signature: tx.signature } };
+}
+
+function verified(crypto: Suite, bytes: Uint8Array, body: TransactionBody, signingBytes: Uint8Array): VerifiedTransaction {
+  return { id: crypto.hash(signingBytes), bytes, sender: body.sender, nonce: body.nonce, command: body.command! };
 }
 
 /**
@@ -115,8 +127,7 @@ export function decodeVerifiedTransaction(suite: SuiteName, chainId: string, byt
   // Verified once already, so known canonical: decoding need not re-encode to check it.
   const tx = fromBinary(TransactionSchema, bytes, { readUnknownFields: false });
   const body = checkTransactionShape(suite, chainId, tx);
-  const id = getSuite(suite).hash(transactionSigningBytesFromCanonical(chainId, bytes));
-  return { id, bytes, sender: body.sender, nonce: body.nonce, command: body.command! };
+  return verified(getSuite(suite), bytes, body, transactionSigningBytesFromCanonical(chainId, bytes));
 }
 
 function checkTransactionShape(suite: SuiteName, chainId: string, tx: Transaction): TransactionBody {
