@@ -61,6 +61,7 @@ program
   .option('--chunk <n>', 'payments per request', integer('--chunk', 1, 10_000), 1_000)
   .option('--inflight <n>', 'requests in flight', integer('--inflight', 1, 256), 8)
   .option('--rate <n>', 'offered payments per second, sent open-loop every 50 ms; 0: as fast as --inflight allows (latency is then mostly queueing)', integer('--rate', 0, 1_000_000), 0)
+  .option('--warmup <n>', 'payments committed before the timing starts (default: a fifth of --payments)', integer('--warmup', 0, 10_000_000))
   .option('--json', 'print the result as JSON')
   .option('--keep', "keep the network's homes and node logs, and print where")
   .addOption(cryptoOption())
@@ -77,6 +78,7 @@ program
   .requiredOption('--chunk <n>', '', integer('--chunk', 1, 10_000))
   .requiredOption('--inflight <n>', '', integer('--inflight', 1, 256))
   .requiredOption('--rate <n>', '', integer('--rate', 0, 1_000_000))
+  .requiredOption('--warmup <n>', '', integer('--warmup', 0, 10_000_000))
   .action(async (o) => {
     console.log(JSON.stringify(await benchDrive({ ...o, chainId: o.chainId })));
     process.exit(0);

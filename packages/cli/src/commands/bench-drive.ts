@@ -19,6 +19,13 @@ export interface DriveOptions {
    * finality is measured.
    */
   readonly rate: number;
+  /**
+   * Payments committed before the timed window opens. They are sent like the rest; the
+   * window opens when this many are committed, so the figures are those of a running
+   * network — its pipeline full, its code compiled, its caches warm — not of its first
+   * seconds.
+   */
+  readonly warmup: number;
 }
 
 /** How often the open-loop driver sends a chunk at a fixed rate. */
@@ -26,18 +33,24 @@ const RATE_TICK_MS = 50;
 
 export interface DriveResult {
   readonly payments: number;
+  /** Payments committed before the timed window (DriveOptions.warmup, or more if a reply brought several). */
+  readonly warmup: number;
+  /** Payments committed in the timed window. */
   readonly committed: number;
+  /** Failed payments, warm-up included. */
   readonly failed: number;
   /** Failed payments by reason ('status CODE': a receipt's error, a refusal's or a wait's code), most frequent first. */
   readonly failures: readonly { readonly reason: string; readonly count: number; readonly example: string }[];
+  /** The timed window. */
   readonly elapsedMs: number;
   readonly committedPerSecond: number;
+  /** Of the requests answered in the timed window. */
   readonly latencyMs: { readonly p50: number; readonly p90: number; readonly p99: number; readonly max: number };
-  /** Blocks committed during the timed phase (on the node driven). */
+  /** Blocks committed during the timed window (on the node driven). */
   readonly blocks: number;
 }
 
-/** Written on stderr when the timed phase starts. */
+/** Written on stderr when the timed window opens. */
 export const TIMED_PHASE_MARKER = '[driver] timed phase starts';
 
 const progress = (text: string): void => void process.stderr.write(`\r\x1b[K[driver] ${text}`);
@@ -92,18 +105,26 @@ export async function benchDrive(options: DriveOptions): Promise<DriveResult> {
   let failed = 0;
   const failures = new Map<string, { count: number; example: string }>();
   let next = 0;
-  // The parent samples the nodes' CPU at this line: the timed phase starts.
-  process.stderr.write(`\n${TIMED_PHASE_MARKER}\n`);
-  const heightBefore = (await getStatus(client)).height;
+  // The timed window: opened once `warmup` payments are committed.
+  let timedWindow: { startedMs: number; committedBefore: number; heightBefore: Promise<bigint> } | undefined;
+  const openWindow = (): void => {
+    // The parent samples the nodes' CPU at this line.
+    process.stderr.write(`\n${TIMED_PHASE_MARKER}\n`);
+    const heightBefore = getStatus(client).then((status) => status.height);
+    heightBefore.catch(() => undefined); // awaited at the end, where a failure is reported
+    timedWindow = { startedMs: performance.now(), committedBefore: committed, heightBefore };
+  };
+  if (options.warmup === 0) openWindow();
   const started = performance.now();
   const send = async (chunk: Uint8Array[]): Promise<void> => {
     const sent = performance.now();
     const results = await submitBinary(client, { transactions: chunk, wait: 'committed', timeoutMs: 60_000, receipts: 'brief' });
     const latency = performance.now() - sent;
+    const timed = timedWindow !== undefined;
     for (const result of results) {
       if (result.status === 'committed' && (result.receipt?.code ?? 0) === 0) {
         committed++;
-        latencies.push(latency);
+        if (timed) latencies.push(latency);
       } else {
         failed++;
         const code = result.receipt?.error ?? result.error?.code ?? 'UNKNOWN';
@@ -113,7 +134,12 @@ export async function benchDrive(options: DriveOptions): Promise<DriveResult> {
         else seen.count++;
       }
     }
-    progress(`${committed} committed, ${failed} failed, ${Math.round((committed / (performance.now() - started)) * 1000)}/s`);
+    if (timedWindow === undefined && committed >= options.warmup) openWindow();
+    if (timedWindow === undefined) progress(`warm-up: ${committed}/${options.warmup} committed, ${failed} failed, ${Math.round((committed / (performance.now() - started)) * 1000)}/s`);
+    else {
+      const timedCommitted = committed - timedWindow.committedBefore;
+      progress(`${timedCommitted} committed in the timed window, ${failed} failed, ${Math.round((timedCommitted / (performance.now() - timedWindow.startedMs)) * 1000)}/s`);
+    }
   };
   if (options.rate === 0) {
     const worker = async (): Promise<void> => {
@@ -137,18 +163,21 @@ export async function benchDrive(options: DriveOptions): Promise<DriveResult> {
     }
     await Promise.all(requests);
   }
-  const elapsedMs = performance.now() - started;
-  const blocks = Number((await getStatus(client)).height - heightBefore);
+  if (timedWindow === undefined) throw new Error(`only ${committed} payments were committed, fewer than the ${options.warmup} of the warm-up`);
+  const elapsedMs = performance.now() - timedWindow.startedMs;
+  const timedCommitted = committed - timedWindow.committedBefore;
+  const blocks = Number((await getStatus(client)).height - (await timedWindow.heightBefore));
   process.stderr.write('\n');
   latencies.sort((a, b) => a - b);
   const at = (q: number): number => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0);
   return {
     payments: options.payments,
-    committed,
+    warmup: timedWindow.committedBefore,
+    committed: timedCommitted,
     failed,
     failures: [...failures].map(([reason, { count, example }]) => ({ reason, count, example })).sort((a, b) => b.count - a.count),
     elapsedMs: Math.round(elapsedMs),
-    committedPerSecond: Math.round((committed / elapsedMs) * 1000),
+    committedPerSecond: Math.round((timedCommitted / elapsedMs) * 1000),
     latencyMs: { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: Math.round(latencies[latencies.length - 1] ?? 0) },
     blocks,
   };

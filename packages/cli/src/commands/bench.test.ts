@@ -1,0 +1,47 @@
+// Checks `tongbao bench` as a person runs it, on the smallest network that shows its
+// parts: two validators, a few hundred payments in small requests, --json. Every payment
+// commits; the first --warmup committed are left out of the timed window, so the figures
+// count only the rest; the CPU and latency figures are there; and a warm-up that would
+// leave nothing to time is refused before any network starts.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
+
+async function bench(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [MAIN, 'bench', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const status = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return { status, stdout, stderr };
+}
+
+test('bench times only the payments committed after the warm-up', { timeout: 180_000 }, async () => {
+  const run = await bench('--validators', '2', '--wallets', '20', '--payments', '600', '--chunk', '50', '--inflight', '2', '--warmup', '200', '--json');
+  assert.equal(run.status, 0, run.stderr);
+  const result = JSON.parse(run.stdout) as Record<string, unknown>;
+  assert.equal(result['failed'], 0);
+  assert.equal(result['payments'], 600);
+  // The window opens at the first reply that brings the count to 200: a request of 50 may overshoot it.
+  const warmup = result['warmup'] as number;
+  assert.ok(warmup >= 200 && warmup < 250, `warm-up ${warmup}`);
+  assert.equal(result['committed'], 600 - warmup);
+  assert.ok((result['blocks'] as number) > 0);
+  assert.ok((result['elapsedMs'] as number) > 0);
+  // The rate is of the timed window (elapsedMs is rounded to the millisecond, hence the tolerance).
+  const rate = ((result['committed'] as number) / (result['elapsedMs'] as number)) * 1000;
+  assert.ok(Math.abs((result['committedPerSecond'] as number) - rate) <= 0.01 * rate, `${result['committedPerSecond']} vs ${rate}`);
+  const latency = result['latencyMs'] as Record<string, number>;
+  assert.ok(latency['p50']! > 0 && latency['p50']! <= latency['p99']! && latency['p99']! <= latency['max']!);
+  assert.ok(run.stderr.includes('[driver] timed phase starts'));
+});
+
+test('bench refuses a warm-up as long as the run', { timeout: 30_000 }, async () => {
+  const run = await bench('--payments', '100', '--warmup', '100');
+  assert.equal(run.status, 2);
+  assert.match(run.stderr, /--warmup \(100\) must be below --payments \(100\)/);
+});
