@@ -1,8 +1,10 @@
 // Checks `tongbao bench` as a person runs it, on the smallest network that shows its
 // parts: two validators, a few hundred payments in small requests, --json. Every payment
 // commits; the first --warmup committed are left out of the timed window, so the figures
-// count only the rest; the CPU and latency figures are there; and a warm-up that would
-// leave nothing to time is refused before any network starts.
+// count only the rest; at an offered rate the window counts the payments sent in it, so
+// the throughput it reports cannot exceed the rate offered (a warm-up backlog drained in
+// the window once made it); and a warm-up that would leave nothing to time is refused
+// before any network starts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -38,6 +40,17 @@ test('bench times only the payments committed after the warm-up', { timeout: 180
   const latency = result['latencyMs'] as Record<string, number>;
   assert.ok(latency['p50']! > 0 && latency['p50']! <= latency['p99']! && latency['p99']! <= latency['max']!);
   assert.ok(run.stderr.includes('[driver] timed phase starts'));
+});
+
+test('bench at an offered rate reports no more than the rate it offered', { timeout: 180_000 }, async () => {
+  const run = await bench('--validators', '2', '--wallets', '20', '--payments', '1200', '--rate', '300', '--warmup', '300', '--json');
+  assert.equal(run.status, 0, run.stderr);
+  const result = JSON.parse(run.stdout) as Record<string, unknown>;
+  assert.equal(result['failed'], 0);
+  const committed = result['committed'] as number;
+  assert.ok(committed > 0 && committed <= 1200 - (result['warmup'] as number), `${committed} committed in the window`);
+  // One tick's worth over the rate at most: the driver sends what is due every 50 ms.
+  assert.ok((result['committedPerSecond'] as number) <= 300 * 1.1, `${result['committedPerSecond']}/s at 300 offered`);
 });
 
 test('bench refuses a warm-up as long as the run', { timeout: 30_000 }, async () => {
