@@ -185,7 +185,7 @@ export class ChainStore {
   readonly state: StateReader;
 
   /** Committed values by state key; null records a key known to be absent. */
-  private readonly values: GenerationCache<Uint8Array | null>;
+  private readonly values: GenerationCache<string, Uint8Array | null>;
 
   private constructor(kv: KeyValueStore, options: ChainStoreOptions) {
     this.kv = kv;

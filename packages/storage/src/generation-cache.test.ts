@@ -24,7 +24,7 @@ test('bytesKey is the latin1 string of the bytes, short or long, and sorts as th
 });
 
 test('the generation cache holds at most its bound, and a recent hit outlives a turnover', () => {
-  const cache = new GenerationCache<number>(8);
+  const cache = new GenerationCache<string, number>(8);
   for (let i = 0; i < 100; i++) {
     cache.set(`k${i}`, i);
     assert.equal(cache.get('k0') ?? 0, 0); // touched every time: stays
@@ -32,7 +32,7 @@ test('the generation cache holds at most its bound, and a recent hit outlives a 
   }
   assert.equal(cache.get('k0'), 0);
   assert.equal(cache.get('k1'), undefined);
-  const off = new GenerationCache<number>(1);
+  const off = new GenerationCache<string, number>(1);
   off.set('a', 1);
   assert.equal(off.get('a'), undefined);
 });

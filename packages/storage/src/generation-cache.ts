@@ -1,20 +1,20 @@
 /**
- * A bounded cache keyed by strings, at most `entriesMax` entries, least recently used
+ * A bounded cache keyed by strings or numbers, at most `entriesMax` entries, least recently used
  * dropped first — approximately: two generations; a hit in the older one moves the
  * entry to the younger, and when the younger is full the older is dropped whole. This
  * costs one or two Map lookups per access and no per-entry bookkeeping. entriesMax
  * below 2 disables it (every get misses).
  */
-export class GenerationCache<V> {
-  private young = new Map<string, V>();
-  private old = new Map<string, V>();
+export class GenerationCache<K extends string | number, V> {
+  private young = new Map<K, V>();
+  private old = new Map<K, V>();
   private readonly generationMax: number;
 
   constructor(readonly entriesMax: number) {
     this.generationMax = entriesMax >= 2 ? Math.floor(entriesMax / 2) : 0;
   }
 
-  get(key: string): V | undefined {
+  get(key: K): V | undefined {
     const value = this.young.get(key);
     if (value !== undefined) return value;
     const older = this.old.get(key);
@@ -25,13 +25,13 @@ export class GenerationCache<V> {
     return older;
   }
 
-  set(key: string, value: V): void {
+  set(key: K, value: V): void {
     if (this.generationMax === 0) return;
     this.old.delete(key);
     this.insert(key, value);
   }
 
-  delete(key: string): void {
+  delete(key: K): void {
     this.young.delete(key);
     this.old.delete(key);
   }
@@ -40,7 +40,7 @@ export class GenerationCache<V> {
     return this.young.size + this.old.size;
   }
 
-  private insert(key: string, value: V): void {
+  private insert(key: K, value: V): void {
     this.young.set(key, value);
     if (this.young.size >= this.generationMax) {
       this.old = this.young;

@@ -205,6 +205,40 @@ class PageBuffers {
   }
 }
 
+/**
+ * A page's key in the maps of pages in memory: a number for the pages of the top
+ * PAGE_ID_NUMBER_LEVELS levels (the first 4·level bits of the path, then the level in 3
+ * bits: below 2^27, a small integer to V8), the latin1 string of its store key below.
+ * Every visit of a page looks it up; building its store key and a string from it cost
+ * more than the lookup, and until a tree holds tens of millions of leaves every page is
+ * in the top levels (level 6 spans depths 24…27).
+ */
+type PageId = number | string;
+
+const PAGE_ID_NUMBER_LEVELS = 7;
+
+/** The id of the page at `level` on `path`, bit 4·level − 1 replaced by `lastBit` unless -1 (as pageKey). */
+function pageId(level: number, path: Uint8Array, lastBit: -1 | 0 | 1 = -1): PageId {
+  if (level >= PAGE_ID_NUMBER_LEVELS) return bytesKey(pageKey(level, path, lastBit));
+  if (level === 0) return 0;
+  const bits = level * PAGE_DEPTH_BITS;
+  let prefix = ((path[0]! << 16) | (path[1]! << 8) | path[2]!) >>> (24 - bits);
+  if (lastBit !== -1) prefix = (prefix & ~1) | lastBit;
+  return prefix * 8 + level;
+}
+
+/** pageId of the page stored under `key` (a pageKey). */
+function pageIdOfStoreKey(key: Uint8Array): PageId {
+  const level = key[1]!;
+  if (level >= PAGE_ID_NUMBER_LEVELS) return bytesKey(key);
+  const path = new Uint8Array(3);
+  path.set(key.subarray(2, 5));
+  return pageId(level, path);
+}
+
+const ROOT_PAGE_ID: PageId = 0;
+const EMPTY_PATH = new Uint8Array(0);
+
 /** Spare page buffers kept at most (about 8 MB with 32-byte hashes). */
 const SPARE_PAGE_BUFFERS_MAX = 4096;
 
@@ -248,8 +282,8 @@ export interface StateTreeStats {
 
 /** A page changed by a prepare: dirty once applied, written at the next checkpoint. */
 interface WrittenPage {
-  /** bytesKey of `storeKey`, for the maps. */
-  readonly key: string;
+  /** pageId of the page, for the maps. */
+  readonly key: PageId;
   readonly storeKey: Uint8Array;
   /** undefined: the page was deleted. */
   readonly page: Page | undefined;
@@ -311,9 +345,9 @@ export class StateTree {
   private readonly hash: HashFunction;
   readonly hashBytes: number;
   private readonly hasher: NodeHasher;
-  private readonly cache: GenerationCache<Page>;
-  /** Pages changed since the last checkpoint, by bytesKey; newer than the store, never evicted. */
-  private readonly dirty = new Map<string, WrittenPage>();
+  private readonly cache: GenerationCache<PageId, Page>;
+  /** Pages changed since the last checkpoint, by pageId; newer than the store, never evicted. */
+  private readonly dirty = new Map<PageId, WrittenPage>();
   /** @internal for TreeUpdate. */
   readonly buffers: PageBuffers;
   private readonly rootKey: Uint8Array;
@@ -328,14 +362,14 @@ export class StateTree {
     this.buffers = new PageBuffers(PAGE_CELLS * this.hashBytes, SPARE_PAGE_BUFFERS_MAX);
     const entriesMax = options.nodeCacheEntriesMax ?? NODE_CACHE_ENTRIES_MAX_DEFAULT;
     assert(Number.isSafeInteger(entriesMax) && entriesMax >= 0, 'nodeCacheEntriesMax is a whole number');
-    this.cache = new GenerationCache<Page>(entriesMax);
+    this.cache = new GenerationCache<PageId, Page>(entriesMax);
     this.rootKey = pageKey(0, new Uint8Array(0));
     const record = kv.get(this.rootKey);
     if (record === undefined) this.rootHash = sparseEmptyHash(this.hashBytes);
     else {
       const page = this.decodePage(record, this.rootKey, undefined);
       this.rootHash = page.hash(0)!.slice();
-      this.cache.set(bytesKey(this.rootKey), page);
+      this.cache.set(ROOT_PAGE_ID, page);
     }
   }
 
@@ -402,22 +436,25 @@ export class StateTree {
     throw new StorageError('CORRUPT_STORE', `state tree page ${bytesToHex(key)} ${message}`, { details: { key: bytesToHex(key) } });
   }
 
-  /** The committed page at `key`, whose top node has hash `expected`: from the cache or the store. */
-  loadPage(key: Uint8Array, expected: Uint8Array, stats: StateTreeStats | undefined): Page {
-    const cacheKey = bytesKey(key);
-    const dirty = this.dirty.get(cacheKey);
+  /**
+   * The committed page with id `id` (pageId(level, path, lastBit)), whose top node has
+   * hash `expected`: from the cache, or the store (its key built only then).
+   */
+  loadPage(id: PageId, level: number, path: Uint8Array, lastBit: -1 | 0 | 1, expected: Uint8Array, stats: StateTreeStats | undefined): Page {
+    const dirty = this.dirty.get(id);
     if (dirty !== undefined) {
       if (stats !== undefined) stats.nodeCacheHits++;
       assert(dirty.page !== undefined && equalBytes(dirty.page.hash(0)!, expected), 'a dirty page agrees with its parent');
       return dirty.page;
     }
-    const cached = this.cache.get(cacheKey);
+    const cached = this.cache.get(id);
     if (cached !== undefined) {
       if (stats !== undefined) stats.nodeCacheHits++;
       // The cache holds only committed pages, which agree with their parents.
       assert(equalBytes(cached.hash(0)!, expected), 'a cached page agrees with its parent');
       return cached;
     }
+    const key = pageKey(level, path, lastBit);
     const record = this.kv.get(key);
     if (record === undefined) this.corrupt(key, 'is missing though its parent refers to it');
     const hashesBefore = this.hasher.count;
@@ -426,7 +463,7 @@ export class StateTree {
       stats.nodeReads++;
       stats.loadHashes += this.hasher.count - hashesBefore;
     }
-    this.cache.set(cacheKey, page);
+    this.cache.set(id, page);
     return page;
   }
 
@@ -546,7 +583,7 @@ export class StateTree {
     if (pathChanges.length === 0) return { previousRoot, root: previousRoot, operations, changeCount: 0, stats, pages: [], changes };
     const hashesBefore = this.hasher.count;
     const update = new TreeUpdate(this, this.hasher, pathChanges, stats);
-    const rootRef = new PageRef(this.rootKey, isSparseEmptyHash(previousRoot) ? undefined : previousRoot);
+    const rootRef = new PageRef(0, EMPTY_PATH, -1, isSparseEmptyHash(previousRoot) ? undefined : previousRoot);
     const newRoot = update.updateRoot(rootRef);
     const pages = update.finish();
     stats.hashes += this.hasher.count - hashesBefore - stats.loadHashes;
@@ -566,7 +603,7 @@ export class StateTree {
       assert(value === undefined, 'a key in an empty tree has no value record');
       return { key, value: undefined, siblings, leaf: undefined };
     }
-    let page = this.loadPage(this.rootKey, this.rootHash, undefined);
+    let page = this.loadPage(ROOT_PAGE_ID, 0, EMPTY_PATH, -1, this.rootHash, undefined);
     let slot = 0;
     for (let depth = 0; ; depth++) {
       const kind = page.kind(slot);
@@ -594,7 +631,8 @@ export class StateTree {
       }
       if (child < PAGE_NODE_SLOTS) slot = child;
       else {
-        page = this.loadPage(pageKey((depth + 1) / PAGE_DEPTH_BITS, keyHash), childHash, undefined);
+        const level = (depth + 1) / PAGE_DEPTH_BITS;
+        page = this.loadPage(pageId(level, keyHash), level, keyHash, -1, childHash, undefined);
         slot = 0;
       }
     }
@@ -617,13 +655,13 @@ export class StateTree {
       throw new StorageError('CORRUPT_STORE', `state tree check failed: ${message}`);
     };
     // A dirty page stands for the record the next checkpoint writes (or deletes).
-    const recordOf = (key: Uint8Array): Uint8Array | undefined => {
-      const dirty = this.dirty.get(bytesKey(key));
+    const recordOf = (key: Uint8Array, id: PageId): Uint8Array | undefined => {
+      const dirty = this.dirty.get(id);
       if (dirty === undefined) return this.kv.get(key);
       return dirty.page === undefined ? undefined : this.encodePages([dirty.page])[0];
     };
     let dirtyReached = 0;
-    const rootRecord = recordOf(this.rootKey);
+    const rootRecord = recordOf(this.rootKey, ROOT_PAGE_ID);
     if (rootRecord === undefined) {
       if (!isSparseEmptyHash(this.rootHash)) corrupt('the root page is missing');
     } else if (isSparseEmptyHash(this.rootHash)) corrupt('the tree is empty but a root page is stored');
@@ -634,11 +672,12 @@ export class StateTree {
     while (stack.length > 0) {
       const { level, path, hash, siblingEmpty } = stack.pop()!;
       const key = pageKey(level, path);
-      const record = recordOf(key);
+      const id = pageId(level, path);
+      const record = recordOf(key, id);
       if (record === undefined) return corrupt(`page ${bytesToHex(key)} is missing`);
       const page = this.decodePage(record, key, hash);
       pages++;
-      if (this.dirty.has(bytesKey(key))) dirtyReached++;
+      if (this.dirty.has(id)) dirtyReached++;
       if (siblingEmpty && page.kind(0) === LEAF) corrupt(`page ${bytesToHex(key)} holds a lone leaf that should have been compressed`);
       for (let slot = 0; slot < PAGE_NODE_SLOTS; slot++) {
         const kind = page.kind(slot);
@@ -682,7 +721,7 @@ export class StateTree {
     // The store's records the next checkpoint leaves alone must be exactly the tree's other pages.
     let records = 0;
     for await (const [key] of this.kv.iterate({ gte: Uint8Array.of(PREFIX.page), lt: prefixEnd(PREFIX.page) })) {
-      if (!this.dirty.has(bytesKey(key))) records++;
+      if (!this.dirty.has(pageIdOfStoreKey(key))) records++;
     }
     if (records !== pages - dirtyReached) corrupt(`the store holds ${records} page records but the tree reaches ${pages - dirtyReached}`);
     let values = 0;
@@ -705,19 +744,32 @@ export class StateTree {
 class PageRef {
   private committed: Page | undefined;
   work: Page | undefined;
+  readonly id: PageId;
 
-  /** `topHash`: the committed hash of the page's top node; undefined if there is no committed page. */
+  /**
+   * The page at `level` on `path` (bit 4·level − 1 replaced by `lastBit` unless -1);
+   * `topHash`: the committed hash of its top node, undefined if there is no committed page.
+   */
   constructor(
-    readonly key: Uint8Array,
+    private readonly level: number,
+    private readonly path: Uint8Array,
+    private readonly lastBit: -1 | 0 | 1,
     readonly topHash: Uint8Array | undefined,
-  ) {}
+  ) {
+    this.id = pageId(level, path, lastBit);
+  }
 
   read(tree: StateTree, stats: StateTreeStats): Page {
     if (this.committed === undefined) {
       assert(this.topHash !== undefined, 'only a page that exists is read');
-      this.committed = tree.loadPage(this.key, this.topHash, stats);
+      this.committed = tree.loadPage(this.id, this.level, this.path, this.lastBit, this.topHash, stats);
     }
     return this.committed;
+  }
+
+  /** The page's key in the store. */
+  storeKey(): Uint8Array {
+    return pageKey(this.level, this.path, this.lastBit);
   }
 
   get exists(): boolean {
@@ -759,10 +811,10 @@ class TreeUpdate {
         assert(!page.holdsHashes(), 'an emptied page has no nodes left');
         if (!ref.exists) continue;
         this.stats.nodeDeletes++;
-        pages.push({ key: bytesKey(ref.key), storeKey: ref.key, page: undefined });
+        pages.push({ key: ref.id, storeKey: ref.storeKey(), page: undefined });
       } else {
         this.stats.nodeWrites++;
-        pages.push({ key: bytesKey(ref.key), storeKey: ref.key, page });
+        pages.push({ key: ref.id, storeKey: ref.storeKey(), page });
       }
     }
     return pages;
@@ -799,7 +851,7 @@ class TreeUpdate {
     const slot = 2 * parent.slot + 1 + bit;
     if (slot < PAGE_NODE_SLOTS) return { ref: parent.ref, slot };
     const level = (depth + 1) / PAGE_DEPTH_BITS;
-    return { ref: new PageRef(pageKey(level, path, bit), childHash), slot: 0 };
+    return { ref: new PageRef(level, path, bit, childHash), slot: 0 };
   }
 
   /**
