@@ -437,10 +437,12 @@ export class StateTree {
   }
 
   /**
-   * The committed page with id `id` (pageId(level, path, lastBit)), whose top node has
-   * hash `expected`: from the cache, or the store (its key built only then).
+   * The committed page at `level` on `path` (bit 4·level − 1 replaced by `lastBit` unless
+   * -1), whose top node has hash `expected`: from the cache, or the store (its key built
+   * only then).
    */
-  loadPage(id: PageId, level: number, path: Uint8Array, lastBit: -1 | 0 | 1, expected: Uint8Array, stats: StateTreeStats | undefined): Page {
+  loadPage(level: number, path: Uint8Array, lastBit: -1 | 0 | 1, expected: Uint8Array, stats: StateTreeStats | undefined): Page {
+    const id = pageId(level, path, lastBit);
     const dirty = this.dirty.get(id);
     if (dirty !== undefined) {
       if (stats !== undefined) stats.nodeCacheHits++;
@@ -603,7 +605,7 @@ export class StateTree {
       assert(value === undefined, 'a key in an empty tree has no value record');
       return { key, value: undefined, siblings, leaf: undefined };
     }
-    let page = this.loadPage(ROOT_PAGE_ID, 0, EMPTY_PATH, -1, this.rootHash, undefined);
+    let page = this.loadPage(0, EMPTY_PATH, -1, this.rootHash, undefined);
     let slot = 0;
     for (let depth = 0; ; depth++) {
       const kind = page.kind(slot);
@@ -631,8 +633,7 @@ export class StateTree {
       }
       if (child < PAGE_NODE_SLOTS) slot = child;
       else {
-        const level = (depth + 1) / PAGE_DEPTH_BITS;
-        page = this.loadPage(pageId(level, keyHash), level, keyHash, -1, childHash, undefined);
+        page = this.loadPage((depth + 1) / PAGE_DEPTH_BITS, keyHash, -1, childHash, undefined);
         slot = 0;
       }
     }
@@ -744,7 +745,6 @@ export class StateTree {
 class PageRef {
   private committed: Page | undefined;
   work: Page | undefined;
-  readonly id: PageId;
 
   /**
    * The page at `level` on `path` (bit 4·level − 1 replaced by `lastBit` unless -1);
@@ -755,16 +755,19 @@ class PageRef {
     private readonly path: Uint8Array,
     private readonly lastBit: -1 | 0 | 1,
     readonly topHash: Uint8Array | undefined,
-  ) {
-    this.id = pageId(level, path, lastBit);
-  }
+  ) {}
 
   read(tree: StateTree, stats: StateTreeStats): Page {
     if (this.committed === undefined) {
       assert(this.topHash !== undefined, 'only a page that exists is read');
-      this.committed = tree.loadPage(this.id, this.level, this.path, this.lastBit, this.topHash, stats);
+      this.committed = tree.loadPage(this.level, this.path, this.lastBit, this.topHash, stats);
     }
     return this.committed;
+  }
+
+  /** The page's key in the maps of pages in memory. */
+  id(): PageId {
+    return pageId(this.level, this.path, this.lastBit);
   }
 
   /** The page's key in the store. */
@@ -811,10 +814,10 @@ class TreeUpdate {
         assert(!page.holdsHashes(), 'an emptied page has no nodes left');
         if (!ref.exists) continue;
         this.stats.nodeDeletes++;
-        pages.push({ key: ref.id, storeKey: ref.storeKey(), page: undefined });
+        pages.push({ key: ref.id(), storeKey: ref.storeKey(), page: undefined });
       } else {
         this.stats.nodeWrites++;
-        pages.push({ key: ref.id, storeKey: ref.storeKey(), page });
+        pages.push({ key: ref.id(), storeKey: ref.storeKey(), page });
       }
     }
     return pages;
