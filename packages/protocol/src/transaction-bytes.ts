@@ -1,6 +1,7 @@
 import { concatBytes, utf8ToBytes } from './bytes.js';
 import { canonicalFieldBytes, decodeCanonical, encode } from './encoding.js';
 import { TransactionBodySchema, TransactionSchema, type Command, type Transaction, type TransactionBody } from './gen/tongbao/v1/transaction_pb.js';
+import { decodeCanonicalPayTransaction } from './pay-transaction-decoder.js';
 
 /**
  * The transaction envelope's bytes, with no crypto attached: shared by the node's entry
@@ -48,5 +49,5 @@ export function transactionSigningBytesFromCanonical(chainId: string, canonical:
 
 /** Decodes without checking the signature (the caller has, or will). Throws DecodeError. */
 export function decodeTransaction(bytes: Uint8Array, maxBytes = TRANSACTION_BYTES_MAX): Transaction {
-  return decodeCanonical(TransactionSchema, bytes, maxBytes);
+  return (bytes.length <= maxBytes ? decodeCanonicalPayTransaction(bytes) : undefined) ?? decodeCanonical(TransactionSchema, bytes, maxBytes);
 }

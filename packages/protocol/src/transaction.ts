@@ -17,6 +17,7 @@ import {
   type UnsignedTransaction,
 } from './transaction-bytes.js';
 import { fromBinary } from '@bufbuild/protobuf';
+import { decodeCanonicalPayTransaction } from './pay-transaction-decoder.js';
 
 export * from './transaction-bytes.js';
 
@@ -125,7 +126,7 @@ function verified(crypto: Suite, bytes: Uint8Array, body: TransactionBody, signi
  */
 export function decodeVerifiedTransaction(suite: SuiteName, chainId: string, bytes: Uint8Array): VerifiedTransaction {
   // Verified once already, so known canonical: decoding need not re-encode to check it.
-  const tx = fromBinary(TransactionSchema, bytes, { readUnknownFields: false });
+  const tx = decodeCanonicalPayTransaction(bytes) ?? fromBinary(TransactionSchema, bytes, { readUnknownFields: false });
   const body = checkTransactionShape(suite, chainId, tx);
   return verified(getSuite(suite), bytes, body, transactionSigningBytesFromCanonical(chainId, bytes));
 }
