@@ -57,6 +57,7 @@ export const DEFAULT_TIMING: ConsensusTiming = {
   roundTimeoutBaseMs: 1_000,
   roundTimeoutMaxMs: 60_000,
   emptyBlockIntervalMs: 500,
+  blockIntervalMinMs: 0,
   proposalTimestampDriftMaxMs: 2_000,
 };
 
@@ -84,11 +85,15 @@ export function checkConfig(config: ConsensusConfig): void {
   if (config.epoch < 0n) invalid('epoch is negative', { epoch: config.epoch });
   const t = config.timing;
   for (const [name, value] of Object.entries(t)) {
-    if (!Number.isSafeInteger(value) || value <= 0) invalid(`timing.${name} must be a positive integer, got ${value}`, { name, value });
+    // Only the block interval may be 0 (no wait).
+    const least = name === 'blockIntervalMinMs' ? 0 : 1;
+    if (!Number.isSafeInteger(value) || value < least) invalid(`timing.${name} must be an integer of at least ${least}, got ${value}`, { name, value });
   }
   if (t.roundTimeoutMaxMs < t.roundTimeoutBaseMs) invalid('roundTimeoutMaxMs is below roundTimeoutBaseMs', { ...t });
   // A leader that waits for payload must still propose before the others give up on it.
   if (t.emptyBlockIntervalMs >= t.roundTimeoutBaseMs) invalid('emptyBlockIntervalMs must be below roundTimeoutBaseMs', { ...t });
+  // Likewise a leader spacing its blocks.
+  if (t.blockIntervalMinMs >= t.roundTimeoutBaseMs) invalid('blockIntervalMinMs must be below roundTimeoutBaseMs', { ...t });
   for (const [name, value] of Object.entries(config.limits)) {
     if (!Number.isSafeInteger(value) || value <= 0) invalid(`limits.${name} must be a positive integer, got ${value}`, { name, value });
   }

@@ -61,6 +61,7 @@ import type {
   ConsensusEvent,
   ConsensusStatus,
   RestoredState,
+  TimerKind,
 } from './types.js';
 
 /** A block held in the tree (uncommitted, or the committed root). */
@@ -133,6 +134,9 @@ class Core implements Consensus {
   #myTimeout: Timeout | undefined;
   #proposedRound = -1n;
   #emptyTimerRound = -1n;
+  #intervalTimerRound = -1n;
+  /** This node's clock when it entered the current round. */
+  #roundEnteredMs = 0n;
   #pending: PendingProposal[] = [];
   #lastFetchKey = '';
   /**
@@ -258,6 +262,7 @@ class Core implements Consensus {
   #enterRound(round: bigint, byTimeout: boolean): void {
     if (round <= this.#round) return;
     this.#round = round;
+    this.#roundEnteredMs = this.#now;
     this.#consecutiveTimeouts = byTimeout ? this.#consecutiveTimeouts + 1 : 0;
     this.#myTimeout = undefined;
     this.#emit({ kind: 'setTimer', timer: 'roundTimeout', round, delayMs: this.#roundTimeoutMs() });
@@ -276,10 +281,10 @@ class Core implements Consensus {
     return leaderOf(round, this.#n) === this.#self;
   }
 
-  #onTimer(timer: 'roundTimeout' | 'emptyBlock', round: bigint): void {
+  #onTimer(timer: TimerKind, round: bigint): void {
     if (round !== this.#round) return; // stale: the round already ended
-    if (timer === 'emptyBlock') {
-      if (this.#isLeader(round)) this.#tryPropose(true);
+    if (timer === 'emptyBlock' || timer === 'blockInterval') {
+      if (this.#isLeader(round)) this.#tryPropose(timer === 'emptyBlock');
       return;
     }
     this.#localTimeout();
@@ -617,8 +622,9 @@ class Core implements Consensus {
   /**
    * Leader of the current round: propose once, extending highQc. Immediately if there is
    * payload, or if the certified block or its parent carries payload (its commit becomes
-   * known to the others only through the next proposal); otherwise after
-   * emptyBlockIntervalMs (`force` is that timer having fired).
+   * known to the others only through the next proposal) — but not before
+   * blockIntervalMinMs after the parent; otherwise after emptyBlockIntervalMs (`force` is
+   * that timer having fired).
    */
   #tryPropose(force: boolean): void {
     const round = this.#round;
@@ -650,6 +656,16 @@ class Core implements Consensus {
       }
       return;
     }
+    if (!force) {
+      const waitMs = this.#blockIntervalWaitMs(parent.timestampMs);
+      if (waitMs > 0) {
+        if (this.#intervalTimerRound !== round) {
+          this.#intervalTimerRound = round;
+          this.#emit({ kind: 'setTimer', timer: 'blockInterval', round, delayMs: waitMs });
+        }
+        return;
+      }
+    }
     const block = create(ConsensusBlockSchema, {
       chainId: this.#config.chainId,
       epoch: this.#config.epoch,
@@ -668,6 +684,20 @@ class Core implements Consensus {
     this.#emit({ kind: 'persist', safety: outcome.state });
     const proposal = create(ProposalSchema, { block, timeoutCert: tc, signature: outcome.value });
     this.#broadcast(create(ConsensusMessageSchema, { kind: { case: 'proposal', value: proposal } }));
+  }
+
+  /**
+   * How much longer a leader waits before proposing after a parent of timestamp
+   * `parentMs`: until blockIntervalMinMs past the parent, but at most that long past the
+   * moment this round began here.
+   */
+  #blockIntervalWaitMs(parentMs: bigint): number {
+    const interval = BigInt(this.#config.timing.blockIntervalMinMs);
+    if (interval === 0n) return 0;
+    const byParent = parentMs + interval;
+    const byRound = this.#roundEnteredMs + interval;
+    const earliest = byParent < byRound ? byParent : byRound;
+    return earliest > this.#now ? Number(earliest - this.#now) : 0;
   }
 
   // ───────────── catch-up ─────────────

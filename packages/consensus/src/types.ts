@@ -55,6 +55,16 @@ export interface ConsensusTiming {
    * keeps rounds and block time moving. Must be below roundTimeoutBaseMs.
    */
   readonly emptyBlockIntervalMs: number;
+  /**
+   * How long after its parent a leader with payload waits before proposing (0: at once).
+   * Under moderate load rounds are short and each block would carry a few dozen
+   * transactions, while a block has costs of its own (the state tree's upper pages
+   * rewritten, signatures, a durable write); spacing blocks makes them fewer and fuller.
+   * Measured from the parent's timestamp, and never more than this after the round began
+   * here (a clock behind the parent's proposer does not stretch the wait). Must be below
+   * roundTimeoutBaseMs.
+   */
+  readonly blockIntervalMinMs: number;
   /** A voter rejects a proposal whose timestamp is further than this ahead of its clock. */
   readonly proposalTimestampDriftMaxMs: number;
 }
@@ -130,7 +140,10 @@ export interface PayloadRequest {
  * answers from memory.
  */
 export interface PayloadSource {
-  /** Batches for the next proposal, within the limits, in the order they should be ordered. */
+  /**
+   * Batches for the next proposal, within the limits, in the order they should be ordered.
+   * Asking takes nothing: a leader may ask, wait (blockIntervalMinMs) and ask again.
+   */
   next(request: PayloadRequest): BatchRef[];
   /** Whether the batch's transactions are held locally (a voter votes only if all are). */
   available(ref: BatchRef): boolean;
@@ -167,7 +180,9 @@ export type TimerKind =
   /** The round has lasted too long: sign a timeout (or re-send it). */
   | 'roundTimeout'
   /** The leader waited emptyBlockIntervalMs with nothing to order: propose anyway. */
-  | 'emptyBlock';
+  | 'emptyBlock'
+  /** The leader with payload waited blockIntervalMinMs after the parent: propose now. */
+  | 'blockInterval';
 
 /**
  * Inputs to `step`. Every event carries `nowMs`, the shell's clock in milliseconds since

@@ -150,6 +150,7 @@ export class TongbaoNode {
         roundTimeoutBaseMs: config.consensus.roundTimeoutMs,
         roundTimeoutMaxMs: config.consensus.roundTimeoutMaxMs,
         emptyBlockIntervalMs: config.block.emptyBlockIntervalMs,
+        blockIntervalMinMs: config.block.intervalMinMs,
       },
       limits: { ...DEFAULT_LIMITS, payloadTransactionCountMax: config.block.transactionsMax, payloadBytesMax: config.block.bytesMax },
     };

@@ -37,5 +37,7 @@ test('values out of bounds, of the wrong type, unknown keys and sections are ref
 test('limits are checked against each other', () => {
   assert.match(message('[batch]\ntransactions_max = 30000'), /batch\.transactions_max must not exceed block\.transactions_max/);
   assert.match(message('[block]\nempty_block_interval_ms = 5000'), /block\.empty_block_interval_ms must be below consensus\.round_timeout_ms/);
+  assert.match(message('[block]\ninterval_min_ms = 1000'), /block\.interval_min_ms must be below consensus\.round_timeout_ms/);
+  assert.equal(message('[block]\ninterval_min_ms = 50'), 'accepted');
   assert.equal(message('[block]\ntransactions_max = 30000\n[batch]\ntransactions_max = 30000'), 'accepted');
 });

@@ -41,6 +41,8 @@ export interface NodeConfig {
     readonly bytesMax: number;
     /** Longest a leader waits for transactions before proposing an empty block. */
     readonly emptyBlockIntervalMs: number;
+    /** Least time from a block to the next while there are transactions to order (consensus blockIntervalMinMs). */
+    readonly intervalMinMs: number;
   };
   readonly batch: {
     readonly transactionsMax: number;
@@ -134,6 +136,7 @@ export const CONFIG_FIELDS: { readonly [S in Section]: Readonly<Record<keyof Nod
     transactionsMax: int(1, 1_000_000, 20_000, 'transactions in one block'),
     bytesMax: int(64 * KIB, 256 * MIB, 16 * MIB, 'bytes of transactions in one block'),
     emptyBlockIntervalMs: int(10, 3_600_000, 500, 'longest a leader waits before proposing an empty block'),
+    intervalMinMs: int(0, 3_600_000, 0, 'least time from a block to the next while there are transactions to order; fewer, fuller blocks under moderate load'),
   },
   batch: {
     transactionsMax: int(1, 100_000, 2_000, 'transactions in one batch'),
@@ -239,6 +242,7 @@ function checkRelations(config: NodeConfig, source: string): void {
     [config.network.reconnectDelayMs <= config.network.reconnectDelayMaxMs, 'network.reconnect_delay_ms must not exceed network.reconnect_delay_max_ms'],
     [config.block.bytesMax + 1024 * 1024 <= config.network.frameBytesMax, 'network.frame_bytes_max must exceed block.bytes_max by at least 1 MiB (a batch or block must fit in one frame)'],
     [config.block.emptyBlockIntervalMs < config.consensus.roundTimeoutMs, 'block.empty_block_interval_ms must be below consensus.round_timeout_ms, or idle rounds would time out'],
+    [config.block.intervalMinMs < config.consensus.roundTimeoutMs, 'block.interval_min_ms must be below consensus.round_timeout_ms, or rounds would time out'],
   ];
   for (const [ok, message] of rules) if (!ok) throw new ConfigError(`${source}: ${message}`);
 }

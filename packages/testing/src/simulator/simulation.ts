@@ -80,6 +80,8 @@ export interface SimulationOptions {
   readonly batchEveryMs: number;
   /** Encode and canonically decode every message in flight (slower, checks the wire format). */
   readonly wireEncoding: boolean;
+  /** The leaders' least time between blocks with payload (consensus blockIntervalMinMs); 0 for none. */
+  readonly blockIntervalMinMs: number;
 }
 
 export interface SimulationResult {
@@ -218,6 +220,8 @@ export function randomOptions(seed: number, validatorsMin = 4, validatorsMax = 1
     crashEveryMs: prng.pick([0, 0, 800]),
     batchEveryMs: prng.pick([30, 100]),
     wireEncoding: prng.chance(0.1),
+    // Drawn last, so the draws above (and the runs of seeds pinned in tests) stay as they were.
+    blockIntervalMinMs: prng.pick([0, 0, 40]),
     ...overrides,
   };
 }
@@ -251,7 +255,7 @@ export class Simulation {
       epoch: 0n,
       validators: keys.map((k) => k.publicKey),
       genesis: { hash: sha256(new TextEncoder().encode(`genesis/${options.seed}`)), timestampMs: BigInt(GENESIS_TIME_MS) },
-      timing: TIMING,
+      timing: { ...TIMING, blockIntervalMinMs: options.blockIntervalMinMs },
       limits: LIMITS,
     };
     if ([...options.byzantine.keys()].length > faultTolerance(n)) throw new RangeError('more Byzantine validators than f');

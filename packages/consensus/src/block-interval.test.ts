@@ -1,0 +1,137 @@
+// Checks the leader's block spacing (timing.blockIntervalMinMs) on a one-validator
+// network, where every round's leader is the validator itself and its own vote is a
+// quorum: with payload waiting, a block follows its parent only once the interval has
+// passed — the leader sets a 'blockInterval' timer for the rest and proposes when it
+// fires — and a clock behind the parent's timestamp waits no longer than the interval.
+// With the interval 0 the next block follows at once.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, createHmac } from 'node:crypto';
+import { create } from '@bufbuild/protobuf';
+import { BatchRefSchema, bytesToHex, type BatchRef, type ConsensusBlock } from '@tongbao/protocol';
+import { DEFAULT_LIMITS, DEFAULT_TIMING } from './config.js';
+import { createConsensus } from './core.js';
+import type { ConsensusEffect, ConsensusEvent } from './types.js';
+
+const GENESIS_MS = 1_000_000;
+const PUBLIC_KEY = new Uint8Array(32).fill(1);
+const sign = (message: Uint8Array): Uint8Array => new Uint8Array(createHmac('sha256', 'validator-0').update(message).digest());
+
+/** Blocks proposed in a step: alone, the validator sends nothing; it stores what it proposed and voted for. */
+function proposals(effects: readonly ConsensusEffect[]): ConsensusBlock[] {
+  return effects.flatMap((effect) => (effect.kind === 'persist' && effect.blocks !== undefined ? [...effect.blocks] : []));
+}
+
+function network(blockIntervalMinMs: number): { step(event: ConsensusEvent): ConsensusEffect[]; addBatch(): void } {
+  const batches: BatchRef[] = [];
+  /** Digests in blocks already proposed: a payload source offers a batch until it is ordered. */
+  const ordered = new Set<string>();
+  const core = createConsensus(
+    {
+      chainId: 'interval-test',
+      epoch: 0n,
+      validators: [PUBLIC_KEY],
+      selfIndex: 0,
+      genesis: { hash: new Uint8Array(32), timestampMs: BigInt(GENESIS_MS) },
+      timing: { ...DEFAULT_TIMING, blockIntervalMinMs },
+      limits: DEFAULT_LIMITS,
+    },
+    {
+      hash: (data) => new Uint8Array(createHash('sha256').update(data).digest()),
+      verify: (publicKey, message, signature) => Buffer.from(publicKey).equals(PUBLIC_KEY) && Buffer.from(sign(message)).equals(signature),
+      signer: { sign },
+      payload: {
+        // Asking takes nothing (as in the node): every batch neither ordered nor in an uncommitted ancestor.
+        next: (request) => {
+          const pending = new Set(request.pending.map((ref) => bytesToHex(ref.digest)));
+          return batches.filter((ref) => !ordered.has(bytesToHex(ref.digest)) && !pending.has(bytesToHex(ref.digest)));
+        },
+        available: () => true,
+      },
+    },
+  );
+  return {
+    step(event) {
+      const effects = core.step(event);
+      for (const block of proposals(effects)) for (const ref of block.payload) ordered.add(bytesToHex(ref.digest));
+      return effects;
+    },
+    addBatch() {
+      batches.push(create(BatchRefSchema, { digest: new Uint8Array(32).fill(batches.length + 1), transactionCount: 10, bytes: 1_000n }));
+    },
+  };
+}
+
+
+function intervalTimers(effects: readonly ConsensusEffect[]): Array<{ round: bigint; delayMs: number }> {
+  return effects.flatMap((effect) => (effect.kind === 'setTimer' && effect.timer === 'blockInterval' ? [{ round: effect.round, delayMs: effect.delayMs }] : []));
+}
+
+test('with payload waiting, a leader proposes the next block only blockIntervalMinMs after its parent', () => {
+  const { step, addBatch } = network(100);
+  const now = GENESIS_MS + 5_000;
+  step({ kind: 'start', nowMs: now });
+  addBatch();
+  // The genesis parent is long past: the first block goes out at once. Its QC (our own
+  // vote) opens round 2 in the same step, whose block must carry block 1's commit: it waits.
+  const first = step({ kind: 'batchAvailable', nowMs: now, ref: create(BatchRefSchema) });
+  assert.deepEqual(
+    proposals(first).map((block) => [block.round, block.timestampMs, block.payload.length]),
+    [[1n, BigInt(now), 1]],
+  );
+  assert.deepEqual(intervalTimers(first), [{ round: 2n, delayMs: 100 }]);
+  addBatch();
+  const early = step({ kind: 'batchAvailable', nowMs: now + 30, ref: create(BatchRefSchema) });
+  assert.deepEqual(proposals(early), [], 'no block 30 ms after its parent, though payload arrived');
+  assert.deepEqual(intervalTimers(early), [], 'the timer already set is not set again');
+  const fired = step({ kind: 'timer', nowMs: now + 100, timer: 'blockInterval', round: 2n });
+  assert.deepEqual(
+    proposals(fired).map((block) => [block.round, block.timestampMs, block.payload.length]),
+    [[2n, BigInt(now + 100), 1]],
+    'the block carries what arrived while the leader waited',
+  );
+  assert.deepEqual(intervalTimers(fired), [{ round: 3n, delayMs: 100 }]);
+});
+
+test('a leader whose clock is behind its parent waits no longer than the interval from the start of its round', () => {
+  const { step, addBatch } = network(100);
+  // This clock is a second behind the genesis parent's timestamp: by the parent alone the
+  // leader would wait 1.1 s, past the round timeout.
+  const now = GENESIS_MS - 1_000;
+  step({ kind: 'start', nowMs: now });
+  addBatch();
+  const effects = step({ kind: 'batchAvailable', nowMs: now + 20, ref: create(BatchRefSchema) });
+  assert.deepEqual(proposals(effects), []);
+  assert.deepEqual(intervalTimers(effects), [{ round: 1n, delayMs: 80 }], 'the round began at `now`: 100 ms from then');
+  // A timer of another round is stale and ignored.
+  assert.deepEqual(proposals(step({ kind: 'timer', nowMs: now + 50, timer: 'blockInterval', round: 7n })), []);
+  const fired = proposals(step({ kind: 'timer', nowMs: now + 100, timer: 'blockInterval', round: 1n }));
+  assert.equal(fired.length, 1);
+  // Timestamps still increase: the parent's plus one, as for any leader whose clock is behind.
+  assert.equal(fired[0]!.timestampMs, BigInt(GENESIS_MS + 1));
+});
+
+test('with the interval 0 the next block follows its parent at once', () => {
+  const { step, addBatch } = network(0);
+  const now = GENESIS_MS + 5_000;
+  step({ kind: 'start', nowMs: now });
+  addBatch();
+  // The block with payload, then the two that carry its commit, all in one instant (a
+  // block's timestamp exceeds its parent's by at least 1 ms).
+  const effects = step({ kind: 'batchAvailable', nowMs: now, ref: create(BatchRefSchema) });
+  assert.deepEqual(
+    proposals(effects).map((block) => [block.round, block.timestampMs, block.payload.length]),
+    [
+      [1n, BigInt(now), 1],
+      [2n, BigInt(now + 1), 0],
+      [3n, BigInt(now + 2), 0],
+    ],
+  );
+  assert.deepEqual(intervalTimers(effects), []);
+});
+
+test('the configuration refuses an interval at or above the round timeout, and a negative one', () => {
+  for (const blockIntervalMinMs of [DEFAULT_TIMING.roundTimeoutBaseMs, -1, 1.5]) {
+    assert.throws(() => network(blockIntervalMinMs), { code: 'INVALID_CONFIG' });
+  }
+});
