@@ -62,6 +62,7 @@ program
   .option('--inflight <n>', 'requests in flight', integer('--inflight', 1, 256), 8)
   .option('--rate <n>', 'offered payments per second, sent open-loop every 50 ms; 0: as fast as --inflight allows (latency is then mostly queueing)', integer('--rate', 0, 1_000_000), 0)
   .option('--warmup <n>', 'payments committed before the timing starts (default: a fifth of --payments)', integer('--warmup', 0, 10_000_000))
+  .option('--block-interval <ms>', "the nodes' block.interval_min_ms: least time between blocks with payments (default: 0)", integer('--block-interval', 0, 999))
   .option('--json', 'print the result as JSON')
   .option('--keep', "keep the network's homes and node logs, and print where")
   .addOption(cryptoOption())

@@ -21,6 +21,8 @@ export interface BenchOptions {
   readonly rate: number;
   /** Payments committed before the timed window opens; default a fifth of `payments`. */
   readonly warmup?: number;
+  /** The nodes' block.interval_min_ms (least time between blocks with transactions); default 0. */
+  readonly blockInterval?: number;
   readonly json?: boolean;
   /** Keep the network's directory (homes, node logs) instead of removing it. */
   readonly keep?: boolean;
@@ -138,7 +140,7 @@ export async function benchCommand(options: BenchOptions): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'tongbao-bench-'));
   // One range for both, so the API ports and the peer ports cannot overlap.
   const portBase = await freePortRange(2 * options.validators);
-  const network = await initNetwork({ dir, validators: options.validators, suite: options.crypto, apiPortBase: portBase, p2pPortBase: portBase + options.validators });
+  const network = await initNetwork({ dir, validators: options.validators, suite: options.crypto, apiPortBase: portBase, p2pPortBase: portBase + options.validators, blockIntervalMinMs: options.blockInterval });
   const nodes = nodeProcesses({ chainId: network.consortium.chainId, suite: network.consortium.suite, nodes: network.nodeHomes.map((home, i) => ({ home, api: network.apiUrls[i]! })) });
   try {
     process.stderr.write(`[bench] measuring ${options.crypto} verifications per second on one core…\n`);
@@ -182,6 +184,7 @@ export async function benchCommand(options: BenchOptions): Promise<number> {
       crypto: options.crypto,
       wallets: options.wallets,
       offeredPerSecond: options.rate === 0 ? 'as fast as possible' : options.rate,
+      blockIntervalMinMs: options.blockInterval ?? 0,
       payments: drive.payments,
       warmup: drive.warmup,
       committed: drive.committed,
@@ -204,6 +207,7 @@ export async function benchCommand(options: BenchOptions): Promise<number> {
     else {
       console.log(`tongbao bench — ${result.validators} validator(s), ${result.crypto}, ${result.payments} pre-signed payments among ${result.wallets} wallets`);
       console.log(`  offered load                     ${options.rate === 0 ? `as fast as ${options.inflight} requests of ${options.chunk} in flight allow` : `${options.rate} payments per second`}`);
+      if (result.blockIntervalMinMs > 0) console.log(`  block interval                   at least ${result.blockIntervalMinMs} ms between blocks with payments`);
       console.log(`  warm-up                          the first ${result.warmup} committed, not timed (pipeline full, code compiled, caches warm)`);
       console.log(`  committed payments per second   ${result.committedPerSecond}   (${result.committed} committed in ${(result.elapsedMs / 1000).toFixed(1)} s after the warm-up; ${result.failed} failed)`);
       for (const { reason, count, example } of result.failures) console.log(`    failed: ${count} × ${reason}${example === '' ? '' : ` — e.g. "${example}"`}`);
