@@ -54,23 +54,32 @@ class CanonicalReader {
     return false;
   }
 
-  /** A length prefix: a minimal varint whose span ends within `end`; returns the span's end. */
-  span(end: number): number {
+  /**
+   * A minimal varint ending before `end`, below 2^bits (bits a multiple of 7, at most 49,
+   * so the sum stays exact in a double).
+   */
+  private varint(end: number, bits: number): number {
     const bytes = this.bytes;
-    let length = 0;
-    for (let shift = 0; shift < 28; shift += 7) {
+    let value = 0;
+    for (let shift = 0; shift < bits; shift += 7) {
       if (this.pos >= end) throw NOT_HANDLED;
       const byte = bytes[this.pos++]!;
-      length += (byte & 0x7f) * 2 ** shift;
+      value += (byte & 0x7f) * 2 ** shift;
       if (byte < 0x80) {
         // A varint longer than one byte that ends in zero is not minimal.
         if (byte === 0 && shift > 0) throw NOT_HANDLED;
-        const spanEnd = this.pos + length;
-        if (spanEnd > end) throw NOT_HANDLED;
-        return spanEnd;
+        return value;
       }
     }
-    throw NOT_HANDLED; // lengths of 2^28 and more are not ours to read
+    throw NOT_HANDLED; // larger values are left to the reference
+  }
+
+  /** A length prefix whose span ends within `end`; returns the span's end. */
+  span(end: number): number {
+    const length = this.varint(end, 28);
+    const spanEnd = this.pos + length;
+    if (spanEnd > end) throw NOT_HANDLED;
+    return spanEnd;
   }
 
   /** A non-empty length-delimited field's bytes, as a view (as protobuf-es gives them). */
@@ -89,21 +98,11 @@ class CanonicalReader {
     return String.fromCharCode.apply(null, view as unknown as number[]);
   }
 
-  /** A non-zero uint64 as a minimal varint. */
+  /** A non-zero uint64 (zero would be a default written out), below 2^49. */
   nonZeroUint64(end: number): bigint {
-    const bytes = this.bytes;
-    let value = 0;
-    // Up to 7 bytes (49 bits) the sum stays exact in a double.
-    for (let shift = 0; shift < 49; shift += 7) {
-      if (this.pos >= end) throw NOT_HANDLED;
-      const byte = bytes[this.pos++]!;
-      value += (byte & 0x7f) * 2 ** shift;
-      if (byte < 0x80) {
-        if (byte === 0) throw NOT_HANDLED; // zero written out, or not minimal
-        return BigInt(value);
-      }
-    }
-    throw NOT_HANDLED; // 2^49 and above: left to the reference
+    const value = this.varint(end, 49);
+    if (value === 0) throw NOT_HANDLED;
+    return BigInt(value);
   }
 }
 
