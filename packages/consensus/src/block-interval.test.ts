@@ -111,6 +111,22 @@ test('a leader whose clock is behind its parent waits no longer than the interva
   assert.equal(fired[0]!.timestampMs, BigInt(GENESIS_MS + 1));
 });
 
+test('the interval timer firing is the interval elapsed, even a millisecond early by the clock', () => {
+  const { step, addBatch } = network(100);
+  const now = GENESIS_MS + 5_000;
+  step({ kind: 'start', nowMs: now });
+  addBatch();
+  step({ kind: 'batchAvailable', nowMs: now, ref: create(BatchRefSchema) });
+  addBatch();
+  // A shell's timer may run before its clock reaches the deadline; the leader must not
+  // wait again (it would set no second timer, and the round would idle until it timed out).
+  const fired = step({ kind: 'timer', nowMs: now + 99, timer: 'blockInterval', round: 2n });
+  assert.deepEqual(
+    proposals(fired).map((block) => [block.round, block.payload.length]),
+    [[2n, 1]],
+  );
+});
+
 test('with the interval 0 the next block follows its parent at once', () => {
   const { step, addBatch } = network(0);
   const now = GENESIS_MS + 5_000;

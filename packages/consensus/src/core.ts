@@ -284,7 +284,9 @@ class Core implements Consensus {
   #onTimer(timer: TimerKind, round: bigint): void {
     if (round !== this.#round) return; // stale: the round already ended
     if (timer === 'emptyBlock' || timer === 'blockInterval') {
-      if (this.#isLeader(round)) this.#tryPropose(timer === 'emptyBlock');
+      // The interval timer having fired is the interval elapsed: a shell's timer may fire
+      // a little before its clock says so, and waiting again would leave the round idle.
+      if (this.#isLeader(round)) this.#tryPropose(timer === 'emptyBlock', timer === 'blockInterval');
       return;
     }
     this.#localTimeout();
@@ -624,9 +626,9 @@ class Core implements Consensus {
    * payload, or if the certified block or its parent carries payload (its commit becomes
    * known to the others only through the next proposal) — but not before
    * blockIntervalMinMs after the parent; otherwise after emptyBlockIntervalMs (`force` is
-   * that timer having fired).
+   * that timer having fired, `intervalElapsed` the blockInterval timer).
    */
-  #tryPropose(force: boolean): void {
+  #tryPropose(force: boolean, intervalElapsed = false): void {
     const round = this.#round;
     if (this.#proposedRound >= round) return;
     const qc = this.#highQc;
@@ -656,7 +658,7 @@ class Core implements Consensus {
       }
       return;
     }
-    if (!force) {
+    if (!force && !intervalElapsed) {
       const waitMs = this.#blockIntervalWaitMs(parent.timestampMs);
       if (waitMs > 0) {
         if (this.#intervalTimerRound !== round) {
