@@ -6,6 +6,7 @@ import {
   encode,
   equalBytes,
   GenesisSchema,
+  TRANSACTION_BYTES_MAX,
   verify,
   type BatchRef,
   type VerifiedTransaction,
@@ -180,7 +181,10 @@ export class TongbaoNode {
       suite: ledger.suiteName,
       chainId: ledger.chainId,
       workers: config.mempool.verifyWorkers,
-      transactionBytesMax: config.mempool.transactionBytesMax,
+      // The protocol's limit, not this node's client limit: the pool also verifies the
+      // transactions of other validators' batches and this node's own evidence, which
+      // must not be refused because one node configured a smaller client limit.
+      transactionBytesMax: TRANSACTION_BYTES_MAX,
     });
 
     // Validator-to-validator traffic, when there is anyone to talk to.
@@ -211,14 +215,15 @@ export class TongbaoNode {
       network.onFrame((from, frame) => peerLink.handleFrame(from, frame));
     }
     // Misbehaviour the core finds goes on chain: signed with this validator's key and
-    // admitted like any client's transaction (admission is created below; the reporter
-    // first submits when consensus runs, after start).
+    // admitted like a client's transaction but up to the protocol's size limit (admission
+    // is created below; the reporter first submits when consensus runs, after start).
     const evidenceReporter = new EvidenceReporter({
       suite: ledger.suiteName,
       chainId: ledger.chainId,
       keys: home.validatorKeys,
       nextNonce: () => mempool.pendingNonce(home.validatorKeys.publicKey) ?? getNextNonce(ledger.state, home.validatorKeys.publicKey),
-      submit: async (transaction) => (await admission.submit([transaction], { wait: 'none', timeoutMs: config.api.waitTimeoutMsDefault, receipts: 'brief' }))[0]!,
+      submit: async (transaction) =>
+        (await admission.submit([transaction], { wait: 'none', timeoutMs: config.api.waitTimeoutMsDefault, receipts: 'brief' }, TRANSACTION_BYTES_MAX))[0]!,
       logger,
     });
     const driver = new ConsensusDriver({

@@ -22,13 +22,18 @@ export class Admission {
     private readonly onAdmitted: () => void,
   ) {}
 
-  async submit(transactions: readonly Uint8Array[], options: SubmitOptions): Promise<api.SubmitResult[]> {
+  /**
+   * `bytesMax` is the size limit: clients are held to mempool.transaction_bytes_max; the
+   * node's own evidence of misbehaviour may reach the protocol's TRANSACTION_BYTES_MAX (two
+   * conflicting proposals with full payloads are larger than a client's transaction).
+   */
+  async submit(transactions: readonly Uint8Array[], options: SubmitOptions, bytesMax = this.limits.transactionBytesMax): Promise<api.SubmitResult[]> {
     const results: api.SubmitResult[] = new Array(transactions.length);
     const toVerify: Uint8Array[] = [];
     const positions: number[] = [];
     transactions.forEach((bytes, index) => {
-      if (bytes.length > this.limits.transactionBytesMax) {
-        results[index] = rejected('OVERSIZED', `transaction of ${bytes.length} bytes exceeds the limit of ${this.limits.transactionBytesMax} bytes`);
+      if (bytes.length > bytesMax) {
+        results[index] = rejected('OVERSIZED', `transaction of ${bytes.length} bytes exceeds the limit of ${bytesMax} bytes`);
       } else {
         toVerify.push(bytes);
         positions.push(index);
