@@ -22,7 +22,20 @@ function proposals(effects: readonly ConsensusEffect[]): ConsensusBlock[] {
   return effects.flatMap((effect) => (effect.kind === 'persist' && effect.blocks !== undefined ? [...effect.blocks] : []));
 }
 
-function network(blockIntervalMinMs: number): { step(event: ConsensusEvent): ConsensusEffect[]; addBatch(): void } {
+/** Round, timestamp and batch count of each block proposed in a step. */
+function summary(effects: readonly ConsensusEffect[]): Array<[bigint, bigint, number]> {
+  return proposals(effects).map((block) => [block.round, block.timestampMs, block.payload.length]);
+}
+
+interface OneValidatorNetwork {
+  step(event: ConsensusEvent): ConsensusEffect[];
+  /** A new batch the payload source offers, not announced. */
+  addBatch(): BatchRef;
+  /** A new batch, announced to the core at `nowMs` (batchAvailable); the step's effects. */
+  batchArrives(nowMs: number): ConsensusEffect[];
+}
+
+function network(blockIntervalMinMs: number): OneValidatorNetwork {
   const batches: BatchRef[] = [];
   /** Digests in blocks already proposed: a payload source offers a batch until it is ordered. */
   const ordered = new Set<string>();
@@ -50,16 +63,17 @@ function network(blockIntervalMinMs: number): { step(event: ConsensusEvent): Con
       },
     },
   );
-  return {
-    step(event) {
-      const effects = core.step(event);
-      for (const block of proposals(effects)) for (const ref of block.payload) ordered.add(bytesToHex(ref.digest));
-      return effects;
-    },
-    addBatch() {
-      batches.push(create(BatchRefSchema, { digest: new Uint8Array(32).fill(batches.length + 1), transactionCount: 10, bytes: 1_000n }));
-    },
+  const step = (event: ConsensusEvent): ConsensusEffect[] => {
+    const effects = core.step(event);
+    for (const block of proposals(effects)) for (const ref of block.payload) ordered.add(bytesToHex(ref.digest));
+    return effects;
   };
+  const addBatch = (): BatchRef => {
+    const ref = create(BatchRefSchema, { digest: new Uint8Array(32).fill(batches.length + 1), transactionCount: 10, bytes: 1_000n });
+    batches.push(ref);
+    return ref;
+  };
+  return { step, addBatch, batchArrives: (nowMs) => step({ kind: 'batchAvailable', nowMs, ref: addBatch() }) };
 }
 
 
@@ -68,39 +82,29 @@ function intervalTimers(effects: readonly ConsensusEffect[]): Array<{ round: big
 }
 
 test('with payload waiting, a leader proposes the next block only blockIntervalMinMs after its parent', () => {
-  const { step, addBatch } = network(100);
+  const { step, batchArrives } = network(100);
   const now = GENESIS_MS + 5_000;
   step({ kind: 'start', nowMs: now });
-  addBatch();
   // The genesis parent is long past: the first block goes out at once. Its QC (our own
   // vote) opens round 2 in the same step, whose block must carry block 1's commit: it waits.
-  const first = step({ kind: 'batchAvailable', nowMs: now, ref: create(BatchRefSchema) });
-  assert.deepEqual(
-    proposals(first).map((block) => [block.round, block.timestampMs, block.payload.length]),
-    [[1n, BigInt(now), 1]],
-  );
+  const first = batchArrives(now);
+  assert.deepEqual(summary(first), [[1n, BigInt(now), 1]]);
   assert.deepEqual(intervalTimers(first), [{ round: 2n, delayMs: 100 }]);
-  addBatch();
-  const early = step({ kind: 'batchAvailable', nowMs: now + 30, ref: create(BatchRefSchema) });
+  const early = batchArrives(now + 30);
   assert.deepEqual(proposals(early), [], 'no block 30 ms after its parent, though payload arrived');
   assert.deepEqual(intervalTimers(early), [], 'the timer already set is not set again');
   const fired = step({ kind: 'timer', nowMs: now + 100, timer: 'blockInterval', round: 2n });
-  assert.deepEqual(
-    proposals(fired).map((block) => [block.round, block.timestampMs, block.payload.length]),
-    [[2n, BigInt(now + 100), 1]],
-    'the block carries what arrived while the leader waited',
-  );
+  assert.deepEqual(summary(fired), [[2n, BigInt(now + 100), 1]], 'the block carries what arrived while the leader waited');
   assert.deepEqual(intervalTimers(fired), [{ round: 3n, delayMs: 100 }]);
 });
 
 test('a leader whose clock is behind its parent waits no longer than the interval from the start of its round', () => {
-  const { step, addBatch } = network(100);
+  const { step, batchArrives } = network(100);
   // This clock is a second behind the genesis parent's timestamp: by the parent alone the
   // leader would wait 1.1 s, past the round timeout.
   const now = GENESIS_MS - 1_000;
   step({ kind: 'start', nowMs: now });
-  addBatch();
-  const effects = step({ kind: 'batchAvailable', nowMs: now + 20, ref: create(BatchRefSchema) });
+  const effects = batchArrives(now + 20);
   assert.deepEqual(proposals(effects), []);
   assert.deepEqual(intervalTimers(effects), [{ round: 1n, delayMs: 80 }], 'the round began at `now`: 100 ms from then');
   // A timer of another round is stale and ignored.
@@ -112,11 +116,10 @@ test('a leader whose clock is behind its parent waits no longer than the interva
 });
 
 test('the interval timer firing is the interval elapsed, even a millisecond early by the clock', () => {
-  const { step, addBatch } = network(100);
+  const { step, addBatch, batchArrives } = network(100);
   const now = GENESIS_MS + 5_000;
   step({ kind: 'start', nowMs: now });
-  addBatch();
-  step({ kind: 'batchAvailable', nowMs: now, ref: create(BatchRefSchema) });
+  batchArrives(now);
   addBatch();
   // A shell's timer may run before its clock reaches the deadline; the leader must not
   // wait again (it would set no second timer, and the round would idle until it timed out).
@@ -128,15 +131,14 @@ test('the interval timer firing is the interval elapsed, even a millisecond earl
 });
 
 test('with the interval 0 the next block follows its parent at once', () => {
-  const { step, addBatch } = network(0);
+  const { step, batchArrives } = network(0);
   const now = GENESIS_MS + 5_000;
   step({ kind: 'start', nowMs: now });
-  addBatch();
   // The block with payload, then the two that carry its commit, all in one instant (a
   // block's timestamp exceeds its parent's by at least 1 ms).
-  const effects = step({ kind: 'batchAvailable', nowMs: now, ref: create(BatchRefSchema) });
+  const effects = batchArrives(now);
   assert.deepEqual(
-    proposals(effects).map((block) => [block.round, block.timestampMs, block.payload.length]),
+    summary(effects),
     [
       [1n, BigInt(now), 1],
       [2n, BigInt(now + 1), 0],

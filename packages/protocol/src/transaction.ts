@@ -1,4 +1,4 @@
-import { create } from '@bufbuild/protobuf';
+import { create, fromBinary } from '@bufbuild/protobuf';
 import { getSuite, type SignatureCheck, type Suite, type SuiteName } from './crypto/index.js';
 import { encode } from './encoding.js';
 import { TongbaoError, TransactionError } from './errors.js';
@@ -16,7 +16,6 @@ import {
   transactionSigningBytesFromCanonical,
   type UnsignedTransaction,
 } from './transaction-bytes.js';
-import { fromBinary } from '@bufbuild/protobuf';
 import { decodeCanonicalPayTransaction } from './pay-transaction-decoder.js';
 
 export * from './transaction-bytes.js';

@@ -130,7 +130,7 @@ export const CONFIG_FIELDS: { readonly [S in Section]: Readonly<Record<keyof Nod
     senderTransactionsMax: int(1, 1_000_000, 50_000, 'transactions one sender may have waiting'),
     nonceGapMax: int(0, 1_000_000, 50_000, "how far ahead of a sender's next nonce a transaction may wait"),
     verifyWorkers: int(0, 64, 0, 'signature-verification threads; 0 = one per core'),
-    transactionBytesMax: int(256, 64 * KIB, 16 * KIB, 'largest single transaction'),
+    transactionBytesMax: int(256, 64 * KIB, 16 * KIB, "largest transaction a client may submit (other validators' batches and this node's own evidence may carry up to the protocol's 64 KiB)"),
   },
   block: {
     transactionsMax: int(1, 1_000_000, 20_000, 'transactions in one block'),
