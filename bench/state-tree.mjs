@@ -7,10 +7,11 @@
 //   node bench/state-tree.mjs [--wallets 2000] [--blocks 60] [--block 1400] [--suite ed25519|sm2]
 //   node bench/state-tree.mjs --compare ../other-checkout/packages/storage/dist/index.js
 //
-// With --compare, a second StateTree (another build of @tongbao/storage) gets the same
-// blocks in the same process, the two taking turns to go first; the roots must agree. On a
-// shared machine only such interleaved figures compare builds: separate runs of the same
-// build differ by 15 % here.
+// Two trees of this build get the same blocks in the same process, taking turns to go
+// first: the native one (what a node runs when the addon is built) and the JavaScript
+// reference; the roots must agree. With --compare, the tree of another build of
+// @tongbao/storage takes the reference's place. On a shared machine only such
+// interleaved figures compare: separate runs of the same build differ by 15 % here.
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
@@ -45,12 +46,18 @@ const value = () => {
   return bytes;
 };
 
-function sideOf(name, module) {
+function sideOf(name, module, implementation) {
   const kv = new module.MemoryKeyValueStore();
-  return { name, kv, tree: new module.StateTree(kv, hash), prepareMs: [], hashes: 0, pagesWritten: 0 };
+  // Builds before the native tree exported one StateTree class.
+  const tree = module.openStateTree === undefined ? new module.StateTree(kv, hash) : module.openStateTree(kv, hash, {}, implementation);
+  return { name, kv, tree, prepareMs: [], hashes: 0, pagesWritten: 0 };
 }
-const sides = [sideOf('this build', storage)];
-if (args.compare !== undefined) sides.push(sideOf(args.compare, await import(pathToFileURL(resolve(args.compare)).href)));
+const sides = [
+  sideOf(`this build, ${storage.nativeStateTreeAvailable(hash) ? 'native' : 'JavaScript (the addon is not built)'}`, storage, 'auto'),
+  args.compare === undefined
+    ? sideOf('this build, JavaScript reference', storage, 'javascript')
+    : sideOf(args.compare, await import(pathToFileURL(resolve(args.compare)).href), 'auto'),
+];
 
 async function apply(side, changes) {
   const started = performance.now();
@@ -104,7 +111,7 @@ for (let b = 0; b < blockCount; b++) {
     side.pagesWritten += prepared.stats.nodeWrites;
     roots.push(Buffer.from(prepared.root).toString('hex'));
   }
-  if (roots.some((root) => root !== roots[0])) throw new Error(`block ${b + 1}: the builds disagree on the root`);
+  if (roots.some((root) => root !== roots[0])) throw new Error(`block ${b + 1}: the trees disagree on the root`);
   progress(`block ${b + 1}/${blockCount}: ${changes.length} changes, ${sides.map((s) => `${s.prepareMs.at(-1).toFixed(1)} ms`).join(' / ')}`);
 }
 process.stderr.write('\n');
@@ -121,7 +128,5 @@ for (const side of sides) {
   console.log(`    prepare per block        median ${median.toFixed(2)} ms   p90 ${quantile(times, 0.9).toFixed(2)} ms   (${((median * 1000) / changesPerBlock).toFixed(2)} µs per changed key)`);
   console.log(`    per changed key          ${(side.hashes / changeCount).toFixed(1)} hashes, ${(side.pagesWritten / changeCount).toFixed(2)} pages written`);
 }
-if (sides.length === 2) {
-  const [a, b] = sides.map((side) => quantile(settled(side.prepareMs), 0.5));
-  console.log(`  ratio (this build ÷ the other)   ${(a / b).toFixed(3)}   (same roots in all ${blockCount} blocks)`);
-}
+const [a, b] = sides.map((side) => quantile(settled(side.prepareMs), 0.5));
+console.log(`  ratio (first ÷ second)   ${(a / b).toFixed(3)}   (same roots in all ${blockCount} blocks)`);

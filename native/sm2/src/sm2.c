@@ -19,6 +19,7 @@
 #include <string.h>
 #include "digest.h"
 #include "ed25519.h"
+#include "state_tree.h"
 
 #define PUBLIC_KEY_BYTES 65
 #define SIGNATURE_BYTES 64
@@ -254,6 +255,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties);
   if (!digest_register(env, exports)) return NULL;
   if (!ed25519_register(env, exports)) return NULL;
+  if (!state_tree_register(env, exports)) return NULL;
   return exports;
 }
 

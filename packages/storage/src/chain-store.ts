@@ -46,7 +46,8 @@ import {
 } from './keys.js';
 import { decodeKeyLog, encodeKeyLog } from './tree-log.js';
 import type { KeyValueStore, KvOperation } from './kv.js';
-import { StateTree, type PreparedState } from './state-tree.js';
+import type { PreparedState, StateTree } from './state-tree-contract.js';
+import { openStateTree, type StateTreeImplementation } from './open-state-tree.js';
 import { bytesKey, GenerationCache } from './generation-cache.js';
 
 /** Ceiling on one stored header or receipt record when decoding it back (bytes). */
@@ -68,6 +69,12 @@ export interface ChainStoreOptions {
    * the cache. Results never depend on it, only speed.
    */
   readonly nodeCacheEntriesMax?: number;
+  /**
+   * Which state tree runs (open-state-tree.ts): 'auto' (default) the native one when the
+   * addon is built for the chain's hash, 'javascript' the reference. Results never
+   * depend on it, only speed.
+   */
+  readonly stateTree?: StateTreeImplementation;
   /**
    * Bound on committed state values kept in memory, absent keys included (default
    * VALUE_CACHE_ENTRIES_MAX_DEFAULT); below 2 disables the cache. Execution reads the
@@ -139,7 +146,7 @@ export interface BlockCommit {
   readonly prepared: PreparedState;
 }
 
-export type { PreparedState } from './state-tree.js';
+export type { PreparedState } from './state-tree-contract.js';
 
 function corrupt(message: string, details: Record<string, unknown> = {}, cause?: unknown): StorageError {
   return new StorageError('CORRUPT_STORE', `the chain store is corrupt: ${message}`, { details, cause });
@@ -190,7 +197,12 @@ export class ChainStore {
   private constructor(kv: KeyValueStore, options: ChainStoreOptions) {
     this.kv = kv;
     this.hash = options.hash;
-    this.tree = new StateTree(kv, options.hash, options.nodeCacheEntriesMax === undefined ? {} : { nodeCacheEntriesMax: options.nodeCacheEntriesMax });
+    this.tree = openStateTree(
+      kv,
+      options.hash,
+      options.nodeCacheEntriesMax === undefined ? {} : { nodeCacheEntriesMax: options.nodeCacheEntriesMax },
+      options.stateTree,
+    );
     const valueEntriesMax = options.valueCacheEntriesMax ?? VALUE_CACHE_ENTRIES_MAX_DEFAULT;
     assert(Number.isSafeInteger(valueEntriesMax) && valueEntriesMax >= 0, 'valueCacheEntriesMax is a whole number');
     this.treeCheckpointBlocks = options.treeCheckpointBlocks ?? TREE_CHECKPOINT_BLOCKS_DEFAULT;
@@ -484,7 +496,7 @@ export class ChainStore {
   private isTreeCheckpointDue(height: bigint, prepared: PreparedState): boolean {
     return (
       height - this.treeCheckpointHeight >= BigInt(this.treeCheckpointBlocks) ||
-      this.tree.dirtyPages() + prepared.pages.length >= this.treeDirtyPagesMax ||
+      this.tree.dirtyPages() + prepared.pageCount >= this.treeDirtyPagesMax ||
       this.treeLoggedKeys + prepared.changes.length >= this.treeLoggedKeysMax
     );
   }

@@ -2,7 +2,16 @@ export * from './errors.js';
 export type { KeyValueStore, KvOperation, KvRange } from './kv.js';
 export { MemoryKeyValueStore } from './memory-kv.js';
 export { LevelKeyValueStore } from './level-kv.js';
-export { NODE_CACHE_ENTRIES_MAX_DEFAULT, StateTree, type PreparedState, type StateTreeOptions, type StateTreeStats } from './state-tree.js';
+export {
+  NODE_CACHE_ENTRIES_MAX_DEFAULT,
+  type PreparedState,
+  type StateTree,
+  type StateTreeOptions,
+  type StateTreeStats,
+} from './state-tree-contract.js';
+export { JsStateTree } from './state-tree.js';
+export { NativeStateTree, nativeStateTreeAvailable } from './native-state-tree.js';
+export { openStateTree, type StateTreeImplementation } from './open-state-tree.js';
 export {
   ChainStore,
   STORED_RECORD_BYTES_MAX,

@@ -1,5 +1,6 @@
-// Checks the incremental sparse Merkle state tree against the from-scratch reference in
-// protocol: after every random batch of sets and deletes (fast-check, small key space so
+// Checks both state trees — the JavaScript reference and the native one (its hash called
+// back into JavaScript here, so that any hash can drive it) — with the same suite, each
+// against the from-scratch reference in protocol: after every random batch of sets and deletes (fast-check, small key space so
 // that keys collide, get deleted and come back), the root equals sparseMerkleRoot of the
 // model state, every key's proof (present or absent) verifies, and the full fsck passes.
 // The same random batches run on trees with no page cache, a tiny one (2–3 pages, so
@@ -20,12 +21,22 @@ import {
   type StateChange,
 } from '@tongbao/protocol';
 import { MemoryKeyValueStore } from './memory-kv.js';
-import { StateTree, type PreparedState } from './state-tree.js';
-import type { KvOperation } from './kv.js';
+import { JsStateTree } from './state-tree.js';
+import { NativeStateTree } from './native-state-tree.js';
+import type { PreparedState, StateTree, StateTreeOptions } from './state-tree-contract.js';
+import type { KeyValueStore, KvOperation } from './kv.js';
 import { PAGE_DEPTH_BITS, pageKey, valueKey } from './keys.js';
 import { StorageError } from './errors.js';
 
 const sha256 = (data: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(data).digest());
+
+type OpenTree = (kv: KeyValueStore, hash: (data: Uint8Array) => Uint8Array, options?: StateTreeOptions) => StateTree;
+const IMPLEMENTATIONS: ReadonlyArray<readonly [string, OpenTree]> = [
+  ['JavaScript', (kv, hash, options) => new JsStateTree(kv, hash, options)],
+  ['native', (kv, hash, options) => new NativeStateTree(kv, hash, options)],
+];
+
+for (const [implementation, openTree] of IMPLEMENTATIONS) {
 
 /**
  * Applies `changes` as the chain store would: the value records, and with `checkpoint`
@@ -54,7 +65,7 @@ function sortedChanges(map: Map<string, Uint8Array | undefined>): StateChange[] 
 const deepPathHash = (data: Uint8Array): Uint8Array => sha256(data).fill(0, 0, 5);
 
 for (const [name, hash, numRuns] of [['SHA-256', sha256, 120], ['a hash whose paths share 40 leading bits', deepPathHash, 40]] as const) {
-test(`random batches (${name}): root equals the from-scratch root; all proofs verify; fsck passes`, async () => {
+test(`${implementation}: random batches (${name}): root equals the from-scratch root; all proofs verify; fsck passes`, async () => {
   const sha256 = hash;
   await fc.assert(
     fc.asyncProperty(
@@ -67,7 +78,7 @@ test(`random batches (${name}): root equals the from-scratch root; all proofs ve
       ),
       async (batches) => {
         const kv = new MemoryKeyValueStore();
-        const tree = new StateTree(kv, sha256);
+        const tree = openTree(kv, sha256);
         const model = new Map<string, Uint8Array>();
         for (const { batch, checkpoint } of batches) {
           const changes = new Map<string, Uint8Array | undefined>();
@@ -93,7 +104,7 @@ test(`random batches (${name}): root equals the from-scratch root; all proofs ve
         // The checkpoint writes exactly the tree: reopened from the store alone, it is the same.
         await apply(kv, tree, []);
         assert.equal(tree.dirtyPages(), 0);
-        const reopened = new StateTree(kv.reopen(), sha256);
+        const reopened = openTree(kv.reopen(), sha256);
         assert.deepEqual(reopened.root(), tree.root());
         assert.equal((await reopened.verifyAll()).leaves, model.size);
       },
@@ -103,7 +114,7 @@ test(`random batches (${name}): root equals the from-scratch root; all proofs ve
 });
 }
 
-test('a tiny page cache (constant eviction) and none give the same roots, proofs and writes as the default', async () => {
+test(`${implementation}: a tiny page cache (constant eviction) and none give the same roots, proofs and writes as the default`, async () => {
   await fc.assert(
     fc.asyncProperty(
       fc.array(
@@ -114,7 +125,7 @@ test('a tiny page cache (constant eviction) and none give the same roots, proofs
       async (batches, tiny) => {
         const trees = [undefined, 0, tiny].map((nodeCacheEntriesMax) => {
           const kv = new MemoryKeyValueStore();
-          return { kv, tree: new StateTree(kv, sha256, nodeCacheEntriesMax === undefined ? {} : { nodeCacheEntriesMax }) };
+          return { kv, tree: openTree(kv, sha256, nodeCacheEntriesMax === undefined ? {} : { nodeCacheEntriesMax }) };
         });
         const model = new Map<string, Uint8Array>();
         for (const batch of batches) {
@@ -147,7 +158,7 @@ test('a tiny page cache (constant eviction) and none give the same roots, proofs
         }
         // A reopened tree (cold cache) agrees, and the stored pages pass the full check.
         for (const { kv } of trees) {
-          const reopened = new StateTree(kv.reopen(), sha256);
+          const reopened = openTree(kv.reopen(), sha256);
           assert.deepEqual(reopened.root(), trees[0]!.tree.root());
           assert.equal((await reopened.verifyAll()).leaves, model.size);
         }
@@ -157,7 +168,7 @@ test('a tiny page cache (constant eviction) and none give the same roots, proofs
   );
 });
 
-test('the full check refuses a stray page, an altered page and a page off its path', async () => {
+test(`${implementation}: the full check refuses a stray page, an altered page and a page off its path`, async () => {
   const isCorrupt = (e: unknown): boolean => e instanceof StorageError && e.code === 'CORRUPT_STORE';
   const { kv, tree } = await stateOf(2_000);
   assert.equal((await tree.verifyAll()).leaves, 2_000);
@@ -171,27 +182,27 @@ test('the full check refuses a stray page, an altered page and a page off its pa
     // A copy of a real page at a position the tree does not reach.
     const stray = pageKey(level + 3, keyHash);
     await kv.write([{ type: 'put', key: stray, value: record }]);
-    await assert.rejects(new StateTree(kv.reopen(), sha256).verifyAll(), isCorrupt);
+    await assert.rejects(openTree(kv.reopen(), sha256).verifyAll(), isCorrupt);
     await kv.write([{ type: 'del', key: stray }]);
   }
   {
     const altered = record.slice();
     altered[altered.length - 1] = altered[altered.length - 1]! ^ 1;
     await kv.write([{ type: 'put', key, value: altered }]);
-    const reopened = new StateTree(kv.reopen(), sha256);
+    const reopened = openTree(kv.reopen(), sha256);
     await assert.rejects(reopened.verifyAll(), isCorrupt);
     // Reaching the page on a path also checks it against its parent.
     assert.throws(() => reopened.prove(u64ToBytes(7n), kv.get(valueKey(u64ToBytes(7n)))), isCorrupt);
     await kv.write([{ type: 'put', key, value: altered.subarray(0, altered.length - 1) }]);
-    assert.throws(() => new StateTree(kv.reopen(), sha256).prove(u64ToBytes(7n), kv.get(valueKey(u64ToBytes(7n)))), isCorrupt);
+    assert.throws(() => openTree(kv.reopen(), sha256).prove(u64ToBytes(7n), kv.get(valueKey(u64ToBytes(7n)))), isCorrupt);
     await kv.write([{ type: 'put', key, value: record }]);
   }
-  assert.equal((await new StateTree(kv.reopen(), sha256).verifyAll()).leaves, 2_000);
+  assert.equal((await openTree(kv.reopen(), sha256).verifyAll()).leaves, 2_000);
 });
 
-test('a prepared state does not touch the store and is reusable only against its root', async () => {
+test(`${implementation}: a prepared state does not touch the store and is reusable only against its root`, async () => {
   const kv = new MemoryKeyValueStore();
-  const tree = new StateTree(kv, sha256);
+  const tree = openTree(kv, sha256);
   const rootBefore = tree.root();
   const prepared = tree.prepare([{ key: utf8ToBytes('a'), value: utf8ToBytes('1') }]);
   assert.deepEqual(tree.root(), rootBefore);
@@ -200,8 +211,8 @@ test('a prepared state does not touch the store and is reusable only against its
   assert.throws(() => tree.applied(prepared), /prepared from/);
 });
 
-test('unsorted or repeated keys are a bug, caught by an assertion', () => {
-  const tree = new StateTree(new MemoryKeyValueStore(), sha256);
+test(`${implementation}: unsorted or repeated keys are a bug, caught by an assertion`, () => {
+  const tree = openTree(new MemoryKeyValueStore(), sha256);
   assert.throws(() => tree.prepare([{ key: utf8ToBytes('b'), value: undefined }, { key: utf8ToBytes('a'), value: undefined }]), /sorted/);
   assert.throws(() => tree.prepare([{ key: utf8ToBytes('a'), value: undefined }, { key: utf8ToBytes('a'), value: undefined }]), /sorted/);
 });
@@ -209,14 +220,14 @@ test('unsorted or repeated keys are a bug, caught by an assertion', () => {
 /** A state of `size` keys k:0.., built in one prepare. */
 async function stateOf(size: number, nodeCacheEntriesMax?: number): Promise<{ kv: MemoryKeyValueStore; tree: StateTree }> {
   const kv = new MemoryKeyValueStore();
-  const tree = new StateTree(kv, sha256, nodeCacheEntriesMax === undefined ? {} : { nodeCacheEntriesMax });
+  const tree = openTree(kv, sha256, nodeCacheEntriesMax === undefined ? {} : { nodeCacheEntriesMax });
   const changes: StateChange[] = [];
   for (let i = 0; i < size; i++) changes.push({ key: u64ToBytes(BigInt(i)), value: utf8ToBytes(`v${i}`) });
   await apply(kv, tree, changes);
   return { kv, tree };
 }
 
-test('update work grows with the changes and the tree depth, not the state size', async () => {
+test(`${implementation}: update work grows with the changes and the tree depth, not the state size`, async () => {
   const k = 100;
   const counts: Record<number, { reads: number; writes: number; hashes: number }> = {};
   for (const size of [1_000, 50_000]) {
@@ -250,9 +261,9 @@ test('update work grows with the changes and the tree depth, not the state size'
 // Page buffers are reused once a commit supersedes their page, so nothing handed out may
 // be a view into one. The case that would be: deleting one of two keys leaves the other
 // leaf as the new root, a node read out of the old root page, which that commit retires.
-test('a root handed out stays put while superseded page buffers are reused', async () => {
+test(`${implementation}: a root handed out stays put while superseded page buffers are reused`, async () => {
   const kv = new MemoryKeyValueStore();
-  const tree = new StateTree(kv, sha256);
+  const tree = openTree(kv, sha256);
   const [a, b, c] = ['a', 'b', 'c'].map((k) => utf8ToBytes(k)) as [Uint8Array, Uint8Array, Uint8Array];
   await apply(kv, tree, [
     { key: a, value: utf8ToBytes('1') },
@@ -268,3 +279,4 @@ test('a root handed out stays put while superseded page buffers are reused', asy
   assert.deepEqual(root, copy);
   assert.deepEqual(tree.root(), copy);
 });
+}

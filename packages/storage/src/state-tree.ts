@@ -19,6 +19,13 @@ import { StorageError } from './errors.js';
 import type { KeyValueStore, KvOperation } from './kv.js';
 import { PAGE_DEPTH_BITS, pageKey, prefixEnd, PREFIX, valueKey } from './keys.js';
 import { bytesKey, GenerationCache } from './generation-cache.js';
+import {
+  NODE_CACHE_ENTRIES_MAX_DEFAULT,
+  type PreparedState,
+  type StateTree,
+  type StateTreeOptions,
+  type StateTreeStats,
+} from './state-tree-contract.js';
 
 /**
  * The state tree: the compressed sparse Merkle tree of protocol/merkle/sparse.ts —
@@ -69,9 +76,6 @@ const PAGE_HEADER_BYTES = 5;
 
 /** Hash-sized cells of a decoded page: the 31 hash slots, then a key and a value hash per node slot. */
 const PAGE_CELLS = PAGE_HASH_SLOTS + 2 * PAGE_NODE_SLOTS;
-
-/** Default bound on the decoded pages kept in memory (about 2 KB each with 32-byte hashes). */
-export const NODE_CACHE_ENTRIES_MAX_DEFAULT = 1 << 16;
 
 /** The depth, below the page's top, of slot `slot`. */
 function slotDepth(slot: number): number {
@@ -264,22 +268,6 @@ function pathTop(keyHash: Uint8Array): number {
   return ((keyHash[0]! << 24) | (keyHash[1]! << 16) | (keyHash[2]! << 8) | keyHash[3]!) >>> 0;
 }
 
-/** Work done by one prepare, counted so tests can show it scales with the change set. */
-export interface StateTreeStats {
-  /** Pages read from the store (cache misses). */
-  nodeReads: number;
-  /** Pages found in the cache. */
-  nodeCacheHits: number;
-  /** Pages changed (written at the next checkpoint). */
-  nodeWrites: number;
-  /** Pages deleted (at the next checkpoint). */
-  nodeDeletes: number;
-  /** Hashes of keys, values and changed nodes. */
-  hashes: number;
-  /** Hashes recomputed to load and check pages read from the store. */
-  loadHashes: number;
-}
-
 /** A page changed by a prepare: dirty once applied, written at the next checkpoint. */
 interface WrittenPage {
   /** pageId of the page, for the maps. */
@@ -289,27 +277,10 @@ interface WrittenPage {
   readonly page: Page | undefined;
 }
 
-/**
- * The effect of a block's state changes, computed but not applied: the new root, the
- * value records to write, and the changed tree pages (written at a checkpoint, see
- * StateTree). Valid only against the root it was prepared from.
- */
-export interface PreparedState {
-  readonly previousRoot: Uint8Array;
-  readonly root: Uint8Array;
-  /** The value records' puts and deletes. */
-  readonly operations: readonly KvOperation[];
-  readonly changeCount: number;
-  readonly stats: Readonly<StateTreeStats>;
-  /** @internal the changed pages, dirty once applied. */
-  readonly pages: readonly WrittenPage[];
-  /** @internal the state changes themselves: the chain store logs their keys and caches their values. */
-  readonly changes: readonly StateChange[];
-}
-
-export interface StateTreeOptions {
-  /** Bound on decoded pages kept in memory; below 2 disables the cache. */
-  readonly nodeCacheEntriesMax?: number;
+/** The pages of a state this tree prepared. */
+function writtenPages(prepared: PreparedState): readonly WrittenPage[] {
+  assert(Array.isArray(prepared.pages), 'a prepared state is applied to the kind of tree that prepared it');
+  return prepared.pages as readonly WrittenPage[];
 }
 
 /** Hashes node preimages (tag ‖ a ‖ b) through one reused buffer. */
@@ -340,7 +311,8 @@ class NodeHasher {
   }
 }
 
-export class StateTree {
+/** The JavaScript state tree: the reference implementation (see the file's opening comment). */
+export class JsStateTree implements StateTree {
   private readonly kv: KeyValueStore;
   private readonly hash: HashFunction;
   readonly hashBytes: number;
@@ -394,8 +366,9 @@ export class StateTree {
    */
   applied(prepared: PreparedState): void {
     assert(equalBytes(prepared.previousRoot, this.rootHash), 'a prepared state is applied to the root it was prepared from');
+    const pages = writtenPages(prepared);
     this.rootHash = prepared.root;
-    for (const written of prepared.pages) {
+    for (const written of pages) {
       // The version this one supersedes is referred to by nothing now (updates copy
       // what they change, and a prepare's root is its own copy), so its buffer is reused.
       const superseded = this.dirty.get(written.key)?.page ?? this.cache.get(written.key);
@@ -412,7 +385,7 @@ export class StateTree {
    */
   pageOperations(pending?: PreparedState): KvOperation[] {
     const latest = new Map(this.dirty);
-    for (const written of pending?.pages ?? []) latest.set(written.key, written);
+    for (const written of pending === undefined ? [] : writtenPages(pending)) latest.set(written.key, written);
     const operations: KvOperation[] = [];
     const kept: WrittenPage[] = [];
     for (const written of latest.values()) {
@@ -582,7 +555,7 @@ export class StateTree {
     pathChanges.sort((a, b) => a.top - b.top || compareBytes(a.keyHash, b.keyHash));
 
     const previousRoot = this.rootHash;
-    if (pathChanges.length === 0) return { previousRoot, root: previousRoot, operations, changeCount: 0, stats, pages: [], changes };
+    if (pathChanges.length === 0) return { previousRoot, root: previousRoot, operations, changeCount: 0, stats, pageCount: 0, pages: [], changes };
     const hashesBefore = this.hasher.count;
     const update = new TreeUpdate(this, this.hasher, pathChanges, stats);
     const rootRef = new PageRef(0, EMPTY_PATH, -1, isSparseEmptyHash(previousRoot) ? undefined : previousRoot);
@@ -591,7 +564,7 @@ export class StateTree {
     stats.hashes += this.hasher.count - hashesBefore - stats.loadHashes;
     // A copy: the new root may be a view into a committed page, whose buffer is reused once superseded.
     const root = (newRoot.hash ?? sparseEmptyHash(this.hashBytes)).slice();
-    return { previousRoot, root, operations, changeCount: changes.length, stats, pages, changes };
+    return { previousRoot, root, operations, changeCount: changes.length, stats, pageCount: pages.length, pages, changes };
   }
 
   /**
@@ -757,7 +730,7 @@ class PageRef {
     readonly topHash: Uint8Array | undefined,
   ) {}
 
-  read(tree: StateTree, stats: StateTreeStats): Page {
+  read(tree: JsStateTree, stats: StateTreeStats): Page {
     if (this.committed === undefined) {
       assert(this.topHash !== undefined, 'only a page that exists is read');
       this.committed = tree.loadPage(this.level, this.path, this.lastBit, this.topHash, stats);
@@ -791,7 +764,7 @@ class TreeUpdate {
   private readonly written: PageRef[] = [];
 
   constructor(
-    private readonly tree: StateTree,
+    private readonly tree: JsStateTree,
     private readonly hasher: NodeHasher,
     private readonly changes: readonly PathChange[],
     private readonly stats: StateTreeStats,

@@ -1,0 +1,85 @@
+import type { StateChange, StateProof } from '@tongbao/protocol';
+import type { KvOperation } from './kv.js';
+
+/** Default bound on the decoded pages kept in memory (about 2 KB each with 32-byte hashes). */
+export const NODE_CACHE_ENTRIES_MAX_DEFAULT = 1 << 16;
+
+/** Work done by one prepare, counted so tests can show it scales with the change set. */
+export interface StateTreeStats {
+  /** Pages read from the store (cache misses). */
+  nodeReads: number;
+  /** Pages found in the cache. */
+  nodeCacheHits: number;
+  /** Pages changed (written at the next checkpoint). */
+  nodeWrites: number;
+  /** Pages deleted (at the next checkpoint). */
+  nodeDeletes: number;
+  /** Hashes of keys, values and changed nodes. */
+  hashes: number;
+  /** Hashes recomputed to load and check pages read from the store. */
+  loadHashes: number;
+}
+
+/**
+ * The effect of a block's state changes, computed but not applied: the new root, the
+ * value records to write, and the changed tree pages (written at a checkpoint, see
+ * StateTree). Valid only against the root it was prepared from, on the tree that
+ * prepared it.
+ */
+export interface PreparedState {
+  readonly previousRoot: Uint8Array;
+  readonly root: Uint8Array;
+  /** The value records' puts and deletes. */
+  readonly operations: readonly KvOperation[];
+  readonly changeCount: number;
+  readonly stats: Readonly<StateTreeStats>;
+  /** Tree pages changed (or deleted), dirty once applied. */
+  readonly pageCount: number;
+  /** @internal the state changes themselves: the chain store logs their keys and caches their values. */
+  readonly changes: readonly StateChange[];
+  /** @internal the changed pages, in the form of the tree that prepared them. */
+  readonly pages: unknown;
+}
+
+export interface StateTreeOptions {
+  /** Bound on decoded pages kept in memory; below 2 disables the cache. */
+  readonly nodeCacheEntriesMax?: number;
+}
+
+/**
+ * The state tree (docs/adr/0003-state-commitment.md): a compressed sparse Merkle tree
+ * over the state's keys, stored in pages of four binary levels. Two implementations
+ * keep the same pages and roots: the JavaScript reference (state-tree.ts), and the
+ * native one (native-state-tree.ts) that a node runs when the addon is built.
+ */
+export interface StateTree {
+  readonly hashBytes: number;
+  /** The root of the committed tree. */
+  root(): Uint8Array;
+  /** Decoded pages held in memory now (at most nodeCacheEntriesMax). */
+  cachedPages(): number;
+  /** Pages changed since the last checkpoint (held in memory until it). */
+  dirtyPages(): number;
+  /** The new root and the writes for `changes` (sorted by key, each key once), without touching the store. */
+  prepare(changes: readonly StateChange[]): PreparedState;
+  /**
+   * Makes `prepared` the committed tree, once the batch holding its value records is
+   * durable: its pages become dirty until the next checkpoint.
+   */
+  applied(prepared: PreparedState): void;
+  /**
+   * The page records a checkpoint writes: every dirty page, and `pending`'s pages (a
+   * prepared state to be applied with the same batch) over them. Writes nothing.
+   */
+  pageOperations(pending?: PreparedState): KvOperation[];
+  /** Once a batch holding pageOperations() is durable (and applied): the dirty pages are the store's now. */
+  checkpointed(): void;
+  /** The proof for `key` against the committed root; `value` is the committed value, which the caller reads from the value records. */
+  prove(key: Uint8Array, value: Uint8Array | undefined): StateProof;
+  /**
+   * Full check of the committed tree (an fsck, O(state size)): every page against its
+   * parent, every leaf on its path, no stray page record, exactly one leaf per value
+   * record. Throws CORRUPT_STORE on the first contradiction.
+   */
+  verifyAll(): Promise<{ leaves: number; nodes: number; pages: number }>;
+}
