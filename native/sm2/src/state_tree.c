@@ -52,6 +52,7 @@ static const uint8_t ZERO_HASH[HASH_BYTES] = {0};
 typedef struct {
   uint32_t kinds;   /* kinds of slots 0…14, 2 bits each, slot 0 highest */
   uint32_t present; /* bit c set when hash slot c holds a hash */
+  /* Hash cells 0…30, then a key and a value cell per node slot; see page_new for which hold data. */
   uint8_t cells[CELLS * HASH_BYTES];
 } Page;
 
@@ -212,15 +213,33 @@ static void page_free(Tree *tree, Page *page) {
   tree->spare_page_count++;
 }
 
+/* A page's cells are meaningful only where its bits say so (a hash slot whose present bit
+ * is set, the key and value cells of a LEAF slot); nothing reads the others, so a new
+ * page leaves them as they are and a clone copies only the cells in use. Most pages deep
+ * in the tree hold a few leaves: their clone copies a few hundred bytes, not 2 KB, and
+ * touches as few cache lines of both copies. */
 static Page *page_new(Tree *tree) {
   Page *page = page_alloc(tree);
-  memset(page, 0, sizeof(Page));
+  page->kinds = 0;
+  page->present = 0;
   return page;
 }
 
+static inline int page_kind(const Page *page, int slot);
+
 static Page *page_clone(Tree *tree, const Page *source) {
   Page *page = page_alloc(tree);
-  memcpy(page, source, sizeof(Page));
+  page->kinds = source->kinds;
+  page->present = source->present;
+  for (uint32_t present = source->present; present != 0; present &= present - 1) {
+    int cell = __builtin_ctz(present);
+    memcpy(page->cells + cell * HASH_BYTES, source->cells + cell * HASH_BYTES, HASH_BYTES);
+  }
+  for (int slot = 0; slot < NODE_SLOTS; slot++) {
+    if (page_kind(source, slot) != LEAF) continue;
+    int first = HASH_SLOTS + 2 * slot;
+    memcpy(page->cells + first * HASH_BYTES, source->cells + first * HASH_BYTES, 2 * HASH_BYTES);
+  }
   return page;
 }
 
@@ -269,7 +288,6 @@ static inline const uint8_t *page_hash(const Page *page, int slot) {
 
 static inline void page_set_hash(Page *page, int slot, const uint8_t *hash) {
   if (hash == NULL) {
-    memset(page_cell(page, slot), 0, HASH_BYTES);
     page->present &= ~(1u << slot);
   } else {
     memmove(page_cell(page, slot), hash, HASH_BYTES);
@@ -285,11 +303,10 @@ static inline const uint8_t *page_value_hash(const Page *page, int slot) {
   return page_kind(page, slot) == LEAF ? page->cells + (HASH_SLOTS + 2 * slot + 1) * HASH_BYTES : NULL;
 }
 
+/* The key and value cells of a slot the caller makes a LEAF; NULL leaves a cell unused. */
 static inline void page_set_leaf(Page *page, int slot, const uint8_t *key_hash, const uint8_t *value_hash) {
-  uint8_t *key_cell = page_cell(page, HASH_SLOTS + 2 * slot);
-  uint8_t *value_cell = page_cell(page, HASH_SLOTS + 2 * slot + 1);
-  if (key_hash == NULL) memset(key_cell, 0, HASH_BYTES); else memmove(key_cell, key_hash, HASH_BYTES);
-  if (value_hash == NULL) memset(value_cell, 0, HASH_BYTES); else memmove(value_cell, value_hash, HASH_BYTES);
+  if (key_hash != NULL) memmove(page_cell(page, HASH_SLOTS + 2 * slot), key_hash, HASH_BYTES);
+  if (value_hash != NULL) memmove(page_cell(page, HASH_SLOTS + 2 * slot + 1), value_hash, HASH_BYTES);
 }
 
 static int is_zero_hash(const uint8_t *hash) {
@@ -600,12 +617,17 @@ static void encode_page(const Page *page, uint8_t *record) {
   size_t offset = HEADER_BYTES;
   for (int slot = 0; slot < NODE_SLOTS; slot++) {
     int kind = page_kind(page, slot);
-    int first = -1;
-    if (kind == LEAF) first = HASH_SLOTS + 2 * slot;
-    else if (kind == INNER && slot >= BOTTOM_SLOT) first = 2 * slot + 1;
-    if (first == -1) continue;
-    memcpy(record + offset, page->cells + first * HASH_BYTES, 2 * HASH_BYTES);
-    offset += 2 * HASH_BYTES;
+    if (kind == LEAF) {
+      memcpy(record + offset, page->cells + (HASH_SLOTS + 2 * slot) * HASH_BYTES, 2 * HASH_BYTES);
+      offset += 2 * HASH_BYTES;
+    } else if (kind == INNER && slot >= BOTTOM_SLOT) {
+      /* An absent child is written as zeros, the sparse empty hash (its cell holds nothing). */
+      for (int child = 2 * slot + 1; child <= 2 * slot + 2; child++) {
+        const uint8_t *hash = page_hash(page, child);
+        memcpy(record + offset, hash == NULL ? ZERO_HASH : hash, HASH_BYTES);
+        offset += HASH_BYTES;
+      }
+    }
   }
 }
 
