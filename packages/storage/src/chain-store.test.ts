@@ -22,7 +22,7 @@ import {
 } from '@tongbao/protocol';
 import { ChainStore, type BlockCommit } from './chain-store.js';
 import { StorageError } from './errors.js';
-import { HEAD_KEY, headerKey, PAGE_DEPTH_BITS, pageKey, PREFIX, prefixEnd, TREE_CHECKPOINT_KEY, treeLogKey, valueKey } from './keys.js';
+import { blockReceiptsKey, blockTransactionsKey, HEAD_KEY, headerKey, PAGE_DEPTH_BITS, pageKey, PREFIX, prefixEnd, TREE_CHECKPOINT_KEY, treeLogKey, valueKey } from './keys.js';
 import { decodeKeyLog } from './tree-log.js';
 import { FaultyKeyValueStore } from './testing/faulty-kv.js';
 import type { KeyValueStore, KvOperation } from './kv.js';
@@ -91,11 +91,13 @@ for (const backend of backends) {
           commit.transactionIds.forEach((id, index) => {
             assert.deepEqual(s.getTransaction(id), { height, index, bytes: commit.block.transactions[index] });
             assert.deepEqual(s.getReceipt(id)?.receipt, commit.receipts[index]);
+            assert.ok(s.hasTransaction(id));
           });
         }
         assert.equal(s.getBlock(7n), undefined);
         assert.equal(s.getBlock(0n), undefined);
         assert.equal(s.getTransaction(sha256(new Uint8Array(1))), undefined);
+        assert.equal(s.hasTransaction(sha256(new Uint8Array(1))), false);
         for (let n = 0; n < KEY_SPACE + 5; n++) {
           const key = stateKey(n);
           const want = model.get(bytesToHex(key));
@@ -198,6 +200,18 @@ test('opening refuses an inconsistent store with CORRUPT_STORE', async () => {
     const { kv } = await build();
     await kv.write([{ type: 'del', key: headerKey(3n) }]);
     await assert.rejects(ChainStore.open(kv.reopen(), { hash: sha256 }), isCorrupt, 'head block missing');
+  }
+  {
+    // The head block's transactions and its receipts are one record each, holding every entry.
+    const { kv } = await build();
+    await kv.write([{ type: 'del', key: blockReceiptsKey(3n) }]);
+    await assert.rejects(ChainStore.open(kv.reopen(), { hash: sha256 }), isCorrupt, 'head receipts missing');
+  }
+  {
+    const { kv } = await build();
+    const body = kv.get(blockTransactionsKey(3n))!;
+    await kv.write([{ type: 'put', key: blockTransactionsKey(3n), value: body.subarray(0, body.length - 1) }]);
+    await assert.rejects(ChainStore.open(kv.reopen(), { hash: sha256 }), isCorrupt, 'head transactions truncated');
   }
   {
     const { kv } = await build();

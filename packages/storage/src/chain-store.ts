@@ -34,11 +34,11 @@ import {
   GENESIS_STATE_ROOT_KEY,
   HEAD_KEY,
   headerKey,
-  heightIndexKeyFrom,
+  locationBytes,
   PREFIX,
-  receiptKey,
+  blockReceiptsKey,
   transactionIndexKey,
-  transactionKey,
+  blockTransactionsKey,
   TREE_CHECKPOINT_KEY,
   treeLogKey,
   u32ToBytes,
@@ -48,6 +48,7 @@ import { decodeKeyLog, encodeKeyLog } from './tree-log.js';
 import type { KeyValueStore, KvOperation } from './kv.js';
 import type { PreparedState, StateTree } from './state-tree-contract.js';
 import { openStateTree, type StateTreeImplementation } from './open-state-tree.js';
+import { decodeRecordList, encodeRecordList, recordListItem } from './record-list.js';
 import { bytesKey, GenerationCache } from './generation-cache.js';
 
 /** Ceiling on one stored header or receipt record when decoding it back (bytes). */
@@ -342,10 +343,36 @@ export class ChainStore {
 
   /** Every transaction and receipt of a block is present. */
   private checkBlockBody(height: bigint, header: BlockHeader): void {
-    for (let i = 0; i < header.transactionCount; i++) {
-      if (this.kv.get(transactionKey(height, i)) === undefined) throw corrupt(`transaction ${i} of block ${height} is missing`, { height, index: i });
-      if (this.kv.get(receiptKey(height, i)) === undefined) throw corrupt(`receipt ${i} of block ${height} is missing`, { height, index: i });
+    this.readBlockTransactions(height, header.transactionCount);
+    this.readBlockReceipts(height, header.transactionCount);
+  }
+
+  /** The block's transaction (or receipt) record list, checked to hold `count` entries. */
+  private readBody(key: Uint8Array, what: 'transactions' | 'receipts', height: bigint, count: number): Uint8Array[] {
+    if (count === 0) return [];
+    const record = this.kv.get(key);
+    if (record === undefined) throw corrupt(`the ${what} of block ${height} are missing`, { height });
+    const items = decodeRecordList(record);
+    if (items === undefined || items.length !== count) {
+      throw corrupt(`the ${what} record of block ${height} is malformed or holds ${items?.length ?? 'no'} entries, not ${count}`, { height });
     }
+    return items;
+  }
+
+  private readBlockTransactions(height: bigint, count: number): Uint8Array[] {
+    return this.readBody(blockTransactionsKey(height), 'transactions', height, count);
+  }
+
+  private readBlockReceipts(height: bigint, count: number): Uint8Array[] {
+    return this.readBody(blockReceiptsKey(height), 'receipts', height, count);
+  }
+
+  /** Entry `index` of a block's transaction (or receipt) record list. */
+  private readBodyEntry(key: Uint8Array, what: 'transaction' | 'receipt', height: bigint, index: number): Uint8Array {
+    const record = this.kv.get(key);
+    const entry = record === undefined ? undefined : recordListItem(record, index);
+    if (entry === undefined) throw corrupt(`${what} ${index} of block ${height} is missing`, { height, index });
+    return entry;
   }
 
   /** The full check of options.verify 'full'; also callable on a live store. */
@@ -465,12 +492,14 @@ export class ChainStore {
     // record goes last, the block's records first.
     operations.push({ type: 'put', key: headerKey(height), value: headerBytes });
     operations.push({ type: 'put', key: blockHashKey(hash), value: heightBytes });
+    // A block without transactions (a round that only carries others' commits) has no body records.
+    if (count > 0) {
+      operations.push({ type: 'put', key: blockTransactionsKey(height), value: encodeRecordList(block.transactions) });
+      const encodedReceipts = receiptBytes ?? receipts.map((receipt) => encode(ReceiptSchema, receipt));
+      operations.push({ type: 'put', key: blockReceiptsKey(height), value: encodeRecordList(encodedReceipts) });
+    }
     for (let i = 0; i < count; i++) {
-      // The transaction's key without its prefix is also its location (height ‖ index).
-      const key = heightIndexKeyFrom(PREFIX.transaction, heightBytes, i);
-      operations.push({ type: 'put', key, value: block.transactions[i]! });
-      operations.push({ type: 'put', key: heightIndexKeyFrom(PREFIX.receipt, heightBytes, i), value: receiptBytes?.[i] ?? encode(ReceiptSchema, receipts[i]!) });
-      operations.push({ type: 'put', key: transactionIndexKey(transactionIds[i]!), value: key.subarray(1) });
+      operations.push({ type: 'put', key: transactionIndexKey(transactionIds[i]!), value: locationBytes(heightBytes, i) });
     }
     for (const op of prepared.operations) operations.push(op);
     const checkpoint = this.isTreeCheckpointDue(height, prepared);
@@ -531,13 +560,7 @@ export class ChainStore {
   getBlock(height: bigint): Block | undefined {
     const header = this.getHeader(height);
     if (header === undefined) return undefined;
-    const transactions: Uint8Array[] = [];
-    for (let i = 0; i < header.transactionCount; i++) {
-      const bytes = this.kv.get(transactionKey(height, i));
-      if (bytes === undefined) throw corrupt(`transaction ${i} of block ${height} is missing`, { height, index: i });
-      transactions.push(bytes);
-    }
-    return create(BlockSchema, { header, transactions });
+    return create(BlockSchema, { header, transactions: this.readBlockTransactions(height, header.transactionCount) });
   }
 
   heightOf(hash: Uint8Array): bigint | undefined {
@@ -564,9 +587,12 @@ export class ChainStore {
   getTransaction(id: Uint8Array): StoredTransaction | undefined {
     const at = this.locate(id);
     if (at === undefined) return undefined;
-    const bytes = this.kv.get(transactionKey(at.height, at.index));
-    if (bytes === undefined) throw corrupt(`transaction ${bytesToHex(id)} is indexed but missing`);
-    return { ...at, bytes };
+    return { ...at, bytes: this.readBodyEntry(blockTransactionsKey(at.height), 'transaction', at.height, at.index) };
+  }
+
+  /** Whether a transaction of this id is committed (its index record alone: no block body is read). */
+  hasTransaction(id: Uint8Array): boolean {
+    return this.locate(id) !== undefined;
   }
 
   getReceipt(id: Uint8Array): StoredReceipt | undefined {
@@ -576,7 +602,8 @@ export class ChainStore {
 
   getReceiptAt(height: bigint, index: number): StoredReceipt | undefined {
     if (!this.isCommitted(height)) return undefined;
-    const bytes = this.kv.get(receiptKey(height, index));
+    const record = this.kv.get(blockReceiptsKey(height));
+    const bytes = record === undefined ? undefined : recordListItem(record, index);
     if (bytes === undefined) return undefined;
     try {
       return { height, index, receipt: decodeCanonical(ReceiptSchema, bytes, STORED_RECORD_BYTES_MAX) };

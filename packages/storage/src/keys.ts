@@ -10,9 +10,9 @@ export const PREFIX = {
   meta: 0x6d,
   /** B ‖ height u64: encoded BlockHeader. */
   header: 0x42,
-  /** T ‖ height u64 ‖ index u32: encoded Transaction, as in the block. */
+  /** T ‖ height u64: the block's encoded transactions, as in the block, in one record list (record-list.ts). */
   transaction: 0x54,
-  /** R ‖ height u64 ‖ index u32: encoded Receipt. */
+  /** R ‖ height u64: the block's encoded receipts, in one record list. */
   receipt: 0x52,
   /** H ‖ block hash: height u64. */
   blockHash: 0x48,
@@ -49,9 +49,10 @@ export const TREE_CHECKPOINT_KEY = metaKey('tree-checkpoint');
 /**
  * 1: one record per binary tree node (n ‖ depth ‖ prefix); 2: pages of 4 levels
  * (p ‖ level ‖ prefix), written with every block; 3: pages written at checkpoints, with
- * a log of changed keys per block since.
+ * a log of changed keys per block since; 4: a block's transactions and its receipts in
+ * one record each (T ‖ height, R ‖ height) instead of one per transaction.
  */
-export const FORMAT_VERSION = 3;
+export const FORMAT_VERSION = 4;
 
 function withPrefix(prefix: number, body: Uint8Array): Uint8Array {
   const key = new Uint8Array(1 + body.length);
@@ -70,25 +71,20 @@ export function bytesToU32(bytes: Uint8Array, offset = 0): number {
   return new DataView(bytes.buffer, bytes.byteOffset + offset, 4).getUint32(0);
 }
 
-/** prefix ‖ height u64 ‖ index u32, from the height already encoded (a block's keys share it). */
-export function heightIndexKeyFrom(prefix: number, heightBytes: Uint8Array, index: number): Uint8Array {
-  const key = new Uint8Array(13);
-  key[0] = prefix;
-  key.set(heightBytes, 1);
-  key[9] = index >>> 24;
-  key[10] = (index >>> 16) & 0xff;
-  key[11] = (index >>> 8) & 0xff;
-  key[12] = index & 0xff;
-  return key;
-}
-
-function heightIndexKey(prefix: number, height: bigint, index: number): Uint8Array {
-  return heightIndexKeyFrom(prefix, u64ToBytes(height), index);
+/** height u64 ‖ index u32: where a transaction is, the value of its index record. */
+export function locationBytes(heightBytes: Uint8Array, index: number): Uint8Array {
+  const location = new Uint8Array(12);
+  location.set(heightBytes, 0);
+  location[8] = index >>> 24;
+  location[9] = (index >>> 16) & 0xff;
+  location[10] = (index >>> 8) & 0xff;
+  location[11] = index & 0xff;
+  return location;
 }
 
 export const headerKey = (height: bigint): Uint8Array => withPrefix(PREFIX.header, u64ToBytes(height));
-export const transactionKey = (height: bigint, index: number): Uint8Array => heightIndexKey(PREFIX.transaction, height, index);
-export const receiptKey = (height: bigint, index: number): Uint8Array => heightIndexKey(PREFIX.receipt, height, index);
+export const blockTransactionsKey = (height: bigint): Uint8Array => withPrefix(PREFIX.transaction, u64ToBytes(height));
+export const blockReceiptsKey = (height: bigint): Uint8Array => withPrefix(PREFIX.receipt, u64ToBytes(height));
 export const blockHashKey = (hash: Uint8Array): Uint8Array => withPrefix(PREFIX.blockHash, hash);
 export const transactionIndexKey = (id: Uint8Array): Uint8Array => withPrefix(PREFIX.transactionIndex, id);
 export const valueKey = (stateKey: Uint8Array): Uint8Array => withPrefix(PREFIX.value, stateKey);

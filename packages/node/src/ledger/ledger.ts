@@ -166,7 +166,7 @@ export class Ledger {
     const seen = new Set<string>();
     const included = transactions.filter((tx) => {
       const key = bytesToHex(tx.id);
-      if (seen.has(key) || this.store.getTransaction(tx.id) !== undefined) return false;
+      if (seen.has(key) || this.store.hasTransaction(tx.id)) return false;
       seen.add(key);
       return true;
     });
