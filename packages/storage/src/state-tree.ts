@@ -180,7 +180,7 @@ class Page {
  * Spare page buffers. A block copies thousands of pages before changing them, and each
  * fresh buffer of a page's size is an ArrayBuffer outside V8's heap, about 1.6 µs to
  * create here against 0.3 µs to fill one already made. The buffers of pages a commit
- * supersedes come back here (StateTree.applied).
+ * supersedes come back here (JsStateTree.applied).
  */
 class PageBuffers {
   private readonly spare: Uint8Array[] = [];
