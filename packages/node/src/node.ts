@@ -11,7 +11,7 @@ import {
   type BatchRef,
   type VerifiedTransaction,
 } from '@tongbao/protocol';
-import { LevelKeyValueStore, type KeyValueStore } from '@tongbao/storage';
+import { LevelKeyValueStore, type KeyValueStore, type StateTreeImplementation } from '@tongbao/storage';
 import {
   createConsensus,
   DEFAULT_LIMITS,
@@ -85,7 +85,8 @@ export class TongbaoNode {
     mkdirSync(home.dataDir, { recursive: true });
     const ledgerKv = await LevelKeyValueStore.open(join(home.dataDir, 'ledger'));
     const consensusKv = await LevelKeyValueStore.open(join(home.dataDir, 'consensus'));
-    const ledger = await Ledger.open(ledgerKv, genesis);
+    // The config's pattern admits exactly these two values.
+    const ledger = await Ledger.open(ledgerKv, genesis, { stateTree: config.node.stateTree as StateTreeImplementation });
     const metrics = new NodeMetrics();
     const events = new CommitEvents();
     const consensusStore = new ConsensusStore(consensusKv);
@@ -269,7 +270,7 @@ export class TongbaoNode {
     await server.listen({ host, port });
     driver.start();
     const node = new TongbaoNode(home, logger, ledger, service, server, { ledgerKv, consensusKv, pool, driver, batchMaker, network, evidenceReporter });
-    logger.info({ api: node.apiUrl, height: Number(ledger.height), validator: selfIndex, validators: validators.length }, 'node started');
+    logger.info({ api: node.apiUrl, height: Number(ledger.height), validator: selfIndex, validators: validators.length, stateTree: ledger.store.stateTreeKind }, 'node started');
     return node;
   }
 

@@ -48,6 +48,7 @@ import { decodeKeyLog, encodeKeyLog } from './tree-log.js';
 import type { KeyValueStore, KvOperation } from './kv.js';
 import type { PreparedState, StateTree } from './state-tree-contract.js';
 import { openStateTree, type StateTreeImplementation } from './open-state-tree.js';
+import { NativeStateTree } from './native-state-tree.js';
 import { decodeRecordList, encodeRecordList, recordListItem } from './record-list.js';
 import { bytesKey, GenerationCache } from './generation-cache.js';
 
@@ -253,6 +254,11 @@ export class ChainStore {
     }
     if (options.verify === 'full') await store.verifyFull();
     return store;
+  }
+
+  /** Which state tree this store runs ('native' or the 'javascript' reference): for logs and status. */
+  get stateTreeKind(): 'native' | 'javascript' {
+    return this.tree instanceof NativeStateTree ? 'native' : 'javascript';
   }
 
   private get hashBytes(): number {

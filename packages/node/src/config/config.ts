@@ -14,6 +14,8 @@ export interface NodeConfig {
     readonly dataDir: string;
     readonly genesisFile: string;
     readonly validatorKeyFile: string;
+    /** 'auto' or 'javascript': which state tree the ledger runs (storage/open-state-tree.ts). */
+    readonly stateTree: string;
   };
   readonly api: {
     /** host:port; port 0 picks a free port (tests). */
@@ -113,6 +115,9 @@ export const CONFIG_FIELDS: { readonly [S in Section]: Readonly<Record<keyof Nod
     dataDir: str('data', 'where the ledger lives (LevelDB); relative to the home folder'),
     genesisFile: str('genesis.json', 'the chain genesis (proto3 JSON of tongbao.v1.Genesis)'),
     validatorKeyFile: str('validator-key.json', "this validator's signing key; keep it secret"),
+    stateTree: str('auto', 'the state tree: auto (native code where the addon is built, as npm ci does) or javascript (the reference, about three times slower); both keep the same pages and roots', {
+      pattern: /^(auto|javascript)$/,
+    }),
   },
   api: {
     listen: str('127.0.0.1:8545', 'host:port of the HTTP and WebSocket API', { pattern: /^[A-Za-z0-9.:[\]-]+:\d{1,5}$/ }),

@@ -84,6 +84,21 @@ async function checkChain(ledger: Ledger): Promise<void> {
   assert.ok(equalBytes(ledger.store.head()!.header.stateRoot, ledger.store.stateRoot()), 'head state root is the tree root');
 }
 
+test('the JavaScript state tree and the native one give the same chain, block for block', async () => {
+  const ledgers = await Promise.all(
+    (['auto', 'javascript'] as const).map((stateTree) => Ledger.open(new MemoryKeyValueStore(), consortium.genesis, { stateTree })),
+  );
+  for (const ledger of ledgers) await runScenario(ledger);
+  const [native, reference] = ledgers as [Ledger, Ledger];
+  assert.equal(native.store.stateTreeKind, 'native', 'npm ci builds the addon, so the default is the native tree');
+  assert.equal(reference.store.stateTreeKind, 'javascript');
+  assert.equal(native.height, 6n);
+  for (let height = 1n; height <= native.height; height++) {
+    assert.deepEqual(native.store.getBlock(height), reference.store.getBlock(height), `block ${height}`);
+  }
+  assert.deepEqual(native.store.stateRoot(), reference.store.stateRoot());
+});
+
 for (const [name, open] of [
   ['memory', async () => new MemoryKeyValueStore()],
   ['leveldb', async (dir: string) => LevelKeyValueStore.open(join(dir, 'db'))],

@@ -26,7 +26,7 @@ import {
   type VerifiedTransaction,
 } from '@tongbao/protocol';
 import { createApplication, DEFAULT_BLOCK_LIMITS, type Application, type BlockContext, type BlockLimits } from '@tongbao/execution';
-import { ChainStore, type KeyValueStore } from '@tongbao/storage';
+import { ChainStore, type KeyValueStore, type StateTreeImplementation } from '@tongbao/storage';
 
 export interface ProduceOptions {
   /** The block's time: the only clock execution sees. Must not go backwards. */
@@ -78,6 +78,11 @@ export class LedgerError extends TongbaoError {
  * receipts, state changes and indexes — in one atomic write. The same code path serves
  * a single validator and, later, blocks ordered by BFT consensus.
  */
+export interface LedgerOptions {
+  /** Which state tree the store runs (node.state_tree); results never depend on it. */
+  readonly stateTree?: StateTreeImplementation;
+}
+
 export class Ledger {
   readonly chainId: string;
   readonly suiteName: SuiteName;
@@ -96,9 +101,9 @@ export class Ledger {
   }
 
   /** Opens the ledger on a store, writing the genesis state if the store is empty. */
-  static async open(kv: KeyValueStore, genesis: Genesis): Promise<Ledger> {
+  static async open(kv: KeyValueStore, genesis: Genesis, options: LedgerOptions = {}): Promise<Ledger> {
     const suite = getSuite(suiteNameFromId(genesis.cryptoSuite));
-    const store = await ChainStore.open(kv, { hash: suite.hash });
+    const store = await ChainStore.open(kv, { hash: suite.hash, ...(options.stateTree === undefined ? {} : { stateTree: options.stateTree }) });
     const app = createApplication({ chainId: genesis.chainId });
     const genesisBytes = encode(GenesisSchema, genesis);
     const stored = store.genesis();
