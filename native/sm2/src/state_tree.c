@@ -424,14 +424,10 @@ static void table_remove_slot(Table *table, Slot *removed) {
   }
 }
 
-/* Removes id; returns its page (NULL if absent), `existed` telling absent from a NULL page. */
-static Page *table_remove(Table *table, const PageId *id, uint32_t hash, int *existed) {
+/* Removes id; returns its page (NULL if absent). */
+static Page *table_remove(Table *table, const PageId *id, uint32_t hash) {
   Slot *slot = table_find(table, id, hash);
-  if (slot == NULL) {
-    if (existed != NULL) *existed = 0;
-    return NULL;
-  }
-  if (existed != NULL) *existed = 1;
+  if (slot == NULL) return NULL;
   Page *page = slot->page;
   table_remove_slot(table, slot);
   return page;
@@ -474,7 +470,7 @@ static Page *cache_get(Tree *tree, const PageId *id, uint32_t hash) {
   if (tree->generation_max == 0) return NULL;
   Slot *slot = table_find(&tree->young, id, hash);
   if (slot != NULL) return slot->page;
-  Page *older = table_remove(&tree->old, id, hash, NULL);
+  Page *older = table_remove(&tree->old, id, hash);
   if (older != NULL) cache_insert(tree, id, hash, older);
   return older;
 }
@@ -484,14 +480,14 @@ static void cache_set(Tree *tree, const PageId *id, uint32_t hash, Page *page) {
     bury(tree, page);
     return;
   }
-  Page *older = table_remove(&tree->old, id, hash, NULL);
+  Page *older = table_remove(&tree->old, id, hash);
   if (older != NULL && older != page) bury(tree, older);
   cache_insert(tree, id, hash, page);
 }
 
 static Page *cache_delete(Tree *tree, const PageId *id, uint32_t hash) {
-  Page *young = table_remove(&tree->young, id, hash, NULL);
-  Page *old = table_remove(&tree->old, id, hash, NULL);
+  Page *young = table_remove(&tree->young, id, hash);
+  Page *old = table_remove(&tree->old, id, hash);
   if (young != NULL && old != NULL && old != young) bury(tree, old);
   return young != NULL ? young : old;
 }

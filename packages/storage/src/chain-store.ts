@@ -35,7 +35,6 @@ import {
   HEAD_KEY,
   headerKey,
   locationBytes,
-  PREFIX,
   blockReceiptsKey,
   transactionIndexKey,
   blockTransactionsKey,
