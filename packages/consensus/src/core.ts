@@ -623,10 +623,13 @@ class Core implements Consensus {
 
   /**
    * Leader of the current round: propose once, extending highQc. Immediately if there is
-   * payload, or if the certified block or its parent carries payload (its commit becomes
-   * known to the others only through the next proposal) — but not before
-   * blockIntervalMinMs after the parent; otherwise after emptyBlockIntervalMs (`force` is
-   * that timer having fired, `intervalElapsed` the blockInterval timer).
+   * payload, or if the certified block carries payload (the two-chain rule commits it
+   * once a child is certified) — but not before blockIntervalMinMs after the parent;
+   * otherwise after emptyBlockIntervalMs (`force` is that timer having fired,
+   * `intervalElapsed` the blockInterval timer). Not for a payload grandparent: votes go
+   * to every validator, so each forms the child's QC and commits the grandparent itself;
+   * a third block would cost every validator a round of signatures, writes and an
+   * execution and commit nothing sooner.
    */
   #tryPropose(force: boolean, intervalElapsed = false): void {
     const round = this.#round;
@@ -649,8 +652,7 @@ class Core implements Consensus {
       bytesMax: limits.payloadBytesMax,
       pending,
     });
-    const grandparent = this.#lookup(parent.parentKey);
-    const urgent = payload.length > 0 || (parent.block?.payload.length ?? 0) > 0 || (grandparent?.block?.payload.length ?? 0) > 0;
+    const urgent = payload.length > 0 || (parent.block?.payload.length ?? 0) > 0;
     if (!urgent && !force) {
       if (this.#emptyTimerRound !== round) {
         this.#emptyTimerRound = round;

@@ -82,6 +82,8 @@ export interface SimulationOptions {
   readonly wireEncoding: boolean;
   /** The leaders' least time between blocks with payload (consensus blockIntervalMinMs); 0 for none. */
   readonly blockIntervalMinMs: number;
+  /** Blocks in one sync response (consensus syncBlocksMax); default 20. */
+  readonly syncBlocksMax?: number;
 }
 
 export interface SimulationResult {
@@ -93,6 +95,8 @@ export interface SimulationResult {
   readonly committedBatches: number;
   readonly healedAtMs: number;
   readonly progressAtMs: number;
+  /** The most blocks a restarted validator lacked at its restart (the highest honest committed height above its own). */
+  readonly restartGapMax: number;
 }
 
 export class SimulationFailure extends Error {
@@ -243,6 +247,7 @@ export class Simulation {
   #delivered = 0;
   #evidence = 0;
   #crashes = 0;
+  #restartGapMax = 0;
   #events = 0;
 
   constructor(options: SimulationOptions) {
@@ -256,7 +261,7 @@ export class Simulation {
       validators: keys.map((k) => k.publicKey),
       genesis: { hash: sha256(new TextEncoder().encode(`genesis/${options.seed}`)), timestampMs: BigInt(GENESIS_TIME_MS) },
       timing: { ...TIMING, blockIntervalMinMs: options.blockIntervalMinMs },
-      limits: LIMITS,
+      limits: { ...LIMITS, syncBlocksMax: options.syncBlocksMax ?? LIMITS.syncBlocksMax },
     };
     if ([...options.byzantine.keys()].length > faultTolerance(n)) throw new RangeError('more Byzantine validators than f');
     for (let index = 0; index < n; index++) {
@@ -328,6 +333,7 @@ export class Simulation {
       committedBatches: longest.disk.committed.reduce((sum, c) => sum + c.block.payload.length, 0),
       healedAtMs: healAt - GENESIS_TIME_MS,
       progressAtMs: progressAt - healAt,
+      restartGapMax: this.#restartGapMax,
     };
   }
 
@@ -393,6 +399,7 @@ export class Simulation {
     node.crashArmed = false;
     const disk = node.disk;
     const tip = disk.committed.at(-1);
+    if (node.incarnation > 1) this.#restartGapMax = Math.max(this.#restartGapMax, this.#maxHonestHeight() - disk.committed.length);
     node.core = createConsensus(
       { ...this.#config, selfIndex: node.index },
       {
@@ -479,7 +486,7 @@ export class Simulation {
       case 'serveBlocks': {
         const from = effect.request.fromHeight;
         const committed = disk.committed.filter((c) => c.block.height >= from).slice(0, effect.request.maxBlocks).map((c) => c.block);
-        const response = buildSyncResponse(effect.request, committed, effect.tail, effect.highQc, LIMITS.syncBlocksMax);
+        const response = buildSyncResponse(effect.request, committed, effect.tail, effect.highQc, this.#config.limits.syncBlocksMax);
         this.#send(node, effect.to, create(ConsensusMessageSchema, { kind: { case: 'syncResponse', value: response } }));
         return;
       }
