@@ -1,4 +1,5 @@
 import {
+  bytesToHex,
   bytesToU64,
   concatBytes,
   ConsensusBlockSchema,
@@ -37,6 +38,15 @@ export interface StoredCommit {
  * catch up. Lives in its own LevelDB next to the ledger.
  */
 export class ConsensusStore {
+  /**
+   * The uncommitted-block records on disk, by key (hex): those written since open, and
+   * after the first commit also those found at open. Deleting committed ones by a range
+   * scan instead would walk every deletion LevelDB has not yet compacted away — thousands
+   * of them after a few minutes of blocks, on every commit.
+   */
+  private readonly uncommitted = new Map<string, { readonly height: bigint; readonly key: Uint8Array }>();
+  private uncommittedScanned = false;
+
   constructor(private readonly kv: KeyValueStore) {}
 
   loadSafety(): SafetyState | undefined {
@@ -73,7 +83,9 @@ export class ConsensusStore {
     if (update.highTc !== undefined) ops.push({ type: 'put', key: HIGH_TC_KEY, value: encode(TimeoutCertSchema, update.highTc) });
     for (const block of update.blocks ?? []) {
       const value = encode(ConsensusBlockSchema, block);
-      ops.push({ type: 'put', key: concatBytes(UNCOMMITTED_PREFIX, u64ToBytes(block.height), hash(value)), value });
+      const key = concatBytes(UNCOMMITTED_PREFIX, u64ToBytes(block.height), hash(value));
+      ops.push({ type: 'put', key, value });
+      this.uncommitted.set(bytesToHex(key), { height: block.height, key });
     }
     return ops.length === 0 ? Promise.resolve() : this.kv.write(ops);
   }
@@ -85,16 +97,21 @@ export class ConsensusStore {
   async saveCommits(commits: readonly StoredCommit[]): Promise<void> {
     if (commits.length === 0) return;
     const top = commits[commits.length - 1]!.block.height;
-    const stale: { type: 'del'; key: Uint8Array }[] = [];
-    for await (const [key] of this.kv.iterate({ gte: UNCOMMITTED_PREFIX, lt: concatBytes(UNCOMMITTED_PREFIX, u64ToBytes(top + 1n)) })) {
-      stale.push({ type: 'del', key });
+    if (!this.uncommittedScanned) {
+      for await (const [key] of this.kv.iterate({ gte: UNCOMMITTED_PREFIX, lt: Uint8Array.of(UNCOMMITTED_PREFIX[0]! + 1) })) {
+        this.uncommitted.set(bytesToHex(key), { height: bytesToU64(key.subarray(UNCOMMITTED_PREFIX.length, UNCOMMITTED_PREFIX.length + 8)), key });
+      }
+      this.uncommittedScanned = true;
     }
+    const stale: string[] = [];
+    for (const [hex, { height }] of this.uncommitted) if (height <= top) stale.push(hex);
     const ops = commits.flatMap(({ block, commitQc }) => [
       { type: 'put' as const, key: concatBytes(BLOCK_PREFIX, u64ToBytes(block.height)), value: encode(ConsensusBlockSchema, block) },
       { type: 'put' as const, key: concatBytes(COMMIT_QC_PREFIX, u64ToBytes(block.height)), value: encode(QuorumCertSchema, commitQc) },
     ]);
     ops.push({ type: 'put', key: COMMITTED_TIP_KEY, value: u64ToBytes(top) });
-    await this.kv.write([...ops, ...stale]);
+    await this.kv.write([...ops, ...stale.map((hex) => ({ type: 'del' as const, key: this.uncommitted.get(hex)!.key }))]);
+    for (const hex of stale) this.uncommitted.delete(hex);
   }
 
   committedHeight(): bigint {
