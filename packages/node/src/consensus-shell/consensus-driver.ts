@@ -63,7 +63,7 @@ export interface ConsensusDriverOptions {
 /**
  * The imperative shell around the pure consensus core. Events are queued and stepped one
  * at a time; the effects of each step are performed in order, and a `persist` effect is
- * durably written before anything after it happens — so no vote leaves the node before
+ * durably written before any message after it leaves — so no vote leaves the node before
  * the record of it is on disk. Committed blocks are recorded, then executed, in order.
  */
 export class ConsensusDriver {
@@ -123,8 +123,7 @@ export class ConsensusDriver {
     try {
       while (this.queue.length > 0 && !this.stopped) {
         const event = this.queue.shift()!;
-        const effects = this.options.core.step(event);
-        for (const effect of effects) await this.perform(effect);
+        await this.performAll(this.options.core.step(event));
       }
     } catch (error) {
       // A failed persist or execution leaves the node unable to vouch for its state: halt.
@@ -137,11 +136,34 @@ export class ConsensusDriver {
     }
   }
 
-  private async perform(effect: ConsensusEffect): Promise<void> {
+  /**
+   * A step's effects in order, except that consecutive persists and commits are written
+   * together, just before the next effect that is not a timer (a message may depend on
+   * them: it must not leave before they are on disk). A step that forms a QC typically
+   * persists the QC, commits, and signs the next proposal: one disk sync instead of three.
+   */
+  private async performAll(effects: readonly ConsensusEffect[]): Promise<void> {
+    const updates: (ConsensusEffect & { kind: 'persist' })[] = [];
+    const commits: CommittedBlock[] = [];
+    const flush = async (): Promise<void> => {
+      if (updates.length === 0 && commits.length === 0) return;
+      await this.options.store.save(updates, commits, this.options.hash);
+      updates.length = 0;
+      if (commits.length > 0) await this.commitSaved(commits.splice(0));
+    };
+    for (const effect of effects) {
+      if (effect.kind === 'persist') updates.push(effect);
+      else if (effect.kind === 'commit') commits.push(...effect.blocks);
+      else {
+        if (effect.kind !== 'setTimer') await flush();
+        await this.perform(effect);
+      }
+    }
+    await flush();
+  }
+
+  private async perform(effect: Exclude<ConsensusEffect, { kind: 'persist' | 'commit' }>): Promise<void> {
     switch (effect.kind) {
-      case 'persist':
-        await this.options.store.persist(effect, this.options.hash);
-        return;
       case 'send':
         this.options.transport.send(effect.to, effect.message);
         return;
@@ -157,9 +179,6 @@ export class ConsensusDriver {
         );
         return;
       }
-      case 'commit':
-        await this.commit(effect.blocks);
-        return;
       case 'fetchBatches':
         if (this.options.fetchBatches === undefined) {
           this.options.logger.warn({ from: effect.from, batches: effect.refs.length }, 'a proposal waits for batches and there is no peer to ask');
@@ -209,12 +228,11 @@ export class ConsensusDriver {
   }
 
   /**
-   * Records the commits durably, then hands them to the execution queue and returns, so
-   * consensus orders the next blocks while these execute (in height order, one at a
-   * time). A restart re-executes whatever was recorded but not executed.
+   * The commits are on disk: hands them to the execution queue and returns, so consensus
+   * orders the next blocks while these execute (in height order, one at a time). A
+   * restart re-executes whatever was recorded but not executed.
    */
-  private async commit(blocks: readonly CommittedBlock[]): Promise<void> {
-    await this.options.store.saveCommits(blocks.map(({ block, commitQc }) => ({ block, commitQc })));
+  private async commitSaved(blocks: readonly CommittedBlock[]): Promise<void> {
     // Ordered now: never offer these batches to a proposal again.
     for (const commit of blocks) this.options.payload.remove(commit.block.payload);
     this.executionBacklog += blocks.length;

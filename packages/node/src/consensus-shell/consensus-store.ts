@@ -15,7 +15,7 @@ import {
   type SafetyState,
   type TimeoutCert,
 } from '@tongbao/protocol';
-import type { KeyValueStore } from '@tongbao/storage';
+import type { KeyValueStore, KvOperation } from '@tongbao/storage';
 
 const SAFETY_KEY = utf8ToBytes('s');
 const HIGH_QC_KEY = utf8ToBytes('h');
@@ -25,6 +25,14 @@ const COMMITTED_TIP_KEY = utf8ToBytes('t');
 const BLOCK_PREFIX = utf8ToBytes('c');
 const COMMIT_QC_PREFIX = utf8ToBytes('q');
 const RECORD_BYTES_MAX = 64 * 1024 * 1024;
+
+/** What one `persist` effect of the core asks to keep. */
+export interface PersistUpdate {
+  readonly safety?: SafetyState;
+  readonly blocks?: readonly ConsensusBlock[];
+  readonly highQc?: QuorumCert;
+  readonly highTc?: TimeoutCert;
+}
 
 export interface StoredCommit {
   readonly block: ConsensusBlock;
@@ -76,41 +84,59 @@ export class ConsensusStore {
   }
 
   /** One synced write of whatever the core asked to persist. */
-  persist(update: { safety?: SafetyState; blocks?: readonly ConsensusBlock[]; highQc?: QuorumCert; highTc?: TimeoutCert }, hash: (data: Uint8Array) => Uint8Array): Promise<void> {
-    const ops: { type: 'put'; key: Uint8Array; value: Uint8Array }[] = [];
-    if (update.safety !== undefined) ops.push({ type: 'put', key: SAFETY_KEY, value: encode(SafetyStateSchema, update.safety) });
-    if (update.highQc !== undefined) ops.push({ type: 'put', key: HIGH_QC_KEY, value: encode(QuorumCertSchema, update.highQc) });
-    if (update.highTc !== undefined) ops.push({ type: 'put', key: HIGH_TC_KEY, value: encode(TimeoutCertSchema, update.highTc) });
-    for (const block of update.blocks ?? []) {
-      const value = encode(ConsensusBlockSchema, block);
-      const key = concatBytes(UNCOMMITTED_PREFIX, u64ToBytes(block.height), hash(value));
-      ops.push({ type: 'put', key, value });
-      this.uncommitted.set(bytesToHex(key), { height: block.height, key });
-    }
-    return ops.length === 0 ? Promise.resolve() : this.kv.write(ops);
+  persist(update: PersistUpdate, hash: (data: Uint8Array) => Uint8Array): Promise<void> {
+    return this.save([update], [], hash);
   }
 
   /**
    * Records committed blocks in one synced write, before they are executed, and drops
    * the uncommitted copies at those heights.
    */
-  async saveCommits(commits: readonly StoredCommit[]): Promise<void> {
-    if (commits.length === 0) return;
-    const top = commits[commits.length - 1]!.block.height;
-    if (!this.uncommittedScanned) {
-      for await (const [key] of this.kv.iterate({ gte: UNCOMMITTED_PREFIX, lt: Uint8Array.of(UNCOMMITTED_PREFIX[0]! + 1) })) {
-        this.uncommitted.set(bytesToHex(key), { height: bytesToU64(key.subarray(UNCOMMITTED_PREFIX.length, UNCOMMITTED_PREFIX.length + 8)), key });
+  saveCommits(commits: readonly StoredCommit[]): Promise<void> {
+    return this.save([], commits, () => new Uint8Array(0));
+  }
+
+  /**
+   * Persist updates, then commits, as one synced write: what a consensus step asked to
+   * persist before its next message leaves costs one disk sync, not one per effect.
+   */
+  async save(updates: readonly PersistUpdate[], commits: readonly StoredCommit[], hash: (data: Uint8Array) => Uint8Array): Promise<void> {
+    const ops: KvOperation[] = [];
+    const written: [string, { height: bigint; key: Uint8Array }][] = [];
+    for (const update of updates) {
+      if (update.safety !== undefined) ops.push({ type: 'put', key: SAFETY_KEY, value: encode(SafetyStateSchema, update.safety) });
+      if (update.highQc !== undefined) ops.push({ type: 'put', key: HIGH_QC_KEY, value: encode(QuorumCertSchema, update.highQc) });
+      if (update.highTc !== undefined) ops.push({ type: 'put', key: HIGH_TC_KEY, value: encode(TimeoutCertSchema, update.highTc) });
+      for (const block of update.blocks ?? []) {
+        const value = encode(ConsensusBlockSchema, block);
+        const key = concatBytes(UNCOMMITTED_PREFIX, u64ToBytes(block.height), hash(value));
+        ops.push({ type: 'put', key, value });
+        written.push([bytesToHex(key), { height: block.height, key }]);
       }
-      this.uncommittedScanned = true;
     }
+    for (const [hex, record] of written) this.uncommitted.set(hex, record);
     const stale: string[] = [];
-    for (const [hex, { height }] of this.uncommitted) if (height <= top) stale.push(hex);
-    const ops = commits.flatMap(({ block, commitQc }) => [
-      { type: 'put' as const, key: concatBytes(BLOCK_PREFIX, u64ToBytes(block.height)), value: encode(ConsensusBlockSchema, block) },
-      { type: 'put' as const, key: concatBytes(COMMIT_QC_PREFIX, u64ToBytes(block.height)), value: encode(QuorumCertSchema, commitQc) },
-    ]);
-    ops.push({ type: 'put', key: COMMITTED_TIP_KEY, value: u64ToBytes(top) });
-    await this.kv.write([...ops, ...stale.map((hex) => ({ type: 'del' as const, key: this.uncommitted.get(hex)!.key }))]);
+    if (commits.length > 0) {
+      const top = commits[commits.length - 1]!.block.height;
+      if (!this.uncommittedScanned) {
+        for await (const [key] of this.kv.iterate({ gte: UNCOMMITTED_PREFIX, lt: Uint8Array.of(UNCOMMITTED_PREFIX[0]! + 1) })) {
+          this.uncommitted.set(bytesToHex(key), { height: bytesToU64(key.subarray(UNCOMMITTED_PREFIX.length, UNCOMMITTED_PREFIX.length + 8)), key });
+        }
+        this.uncommittedScanned = true;
+      }
+      for (const { block, commitQc } of commits) {
+        ops.push({ type: 'put', key: concatBytes(BLOCK_PREFIX, u64ToBytes(block.height)), value: encode(ConsensusBlockSchema, block) });
+        ops.push({ type: 'put', key: concatBytes(COMMIT_QC_PREFIX, u64ToBytes(block.height)), value: encode(QuorumCertSchema, commitQc) });
+      }
+      ops.push({ type: 'put', key: COMMITTED_TIP_KEY, value: u64ToBytes(top) });
+      for (const [hex, { height, key }] of this.uncommitted) {
+        if (height > top) continue;
+        stale.push(hex);
+        ops.push({ type: 'del', key });
+      }
+    }
+    if (ops.length === 0) return;
+    await this.kv.write(ops);
     for (const hex of stale) this.uncommitted.delete(hex);
   }
 
