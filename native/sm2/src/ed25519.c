@@ -76,6 +76,24 @@ static inline void fe_sub(fe h, const fe f, const fe g) {
   fe_carry(h);
 }
 
+/*
+ * Sums and differences that go straight into a multiplication: the carry is left to the
+ * product's reduction. Inputs must have limbs below 2^52 (as products and decoded values
+ * have); the outputs stay below 2^54, and fe_mul's 128-bit column sums hold limbs up to
+ * 2^56. Not for anything compared, encoded or subtracted from again.
+ */
+static inline void fe_add_lazy(fe h, const fe f, const fe g) {
+  for (int i = 0; i < 5; i++) h[i] = f[i] + g[i];
+}
+
+static inline void fe_sub_lazy(fe h, const fe f, const fe g) {
+  h[0] = f[0] + 0x1FFFFFFFFFFFB4ULL - g[0];
+  h[1] = f[1] + 0x1FFFFFFFFFFFFCULL - g[1];
+  h[2] = f[2] + 0x1FFFFFFFFFFFFCULL - g[2];
+  h[3] = f[3] + 0x1FFFFFFFFFFFFCULL - g[3];
+  h[4] = f[4] + 0x1FFFFFFFFFFFFCULL - g[4];
+}
+
 static inline void fe_neg(fe h, const fe f) {
   fe zero;
   fe_zero(zero);
@@ -230,27 +248,33 @@ static void ge_identity(ge *p) {
   fe_zero(p->X); fe_one(p->Y); fe_one(p->Z); fe_zero(p->T);
 }
 
+/* A cached point's sums are lazy (see fe_add_lazy): they are only ever multiplied. */
 static void ge_to_cached(ge_cached *c, const ge *p) {
-  fe_add(c->YplusX, p->Y, p->X);
-  fe_sub(c->YminusX, p->Y, p->X);
-  fe_add(c->Z2, p->Z, p->Z);
+  fe_add_lazy(c->YplusX, p->Y, p->X);
+  fe_sub_lazy(c->YminusX, p->Y, p->X);
+  fe_add_lazy(c->Z2, p->Z, p->Z);
   fe_mul(c->T2d, p->T, FE_D2);
 }
 
 /* r = p + q (q cached), or p - q when negate is set. Unified: valid for any inputs. */
 static void ge_add_cached(ge *r, const ge *p, const ge_cached *q, int negate) {
   fe a, b, c, d, e, f, g, h, t;
-  fe_sub(t, p->Y, p->X);
+  fe_sub_lazy(t, p->Y, p->X);
   fe_mul(a, t, negate ? q->YplusX : q->YminusX);
-  fe_add(t, p->Y, p->X);
+  fe_add_lazy(t, p->Y, p->X);
   fe_mul(b, t, negate ? q->YminusX : q->YplusX);
   fe_mul(c, p->T, q->T2d);
-  if (negate) fe_neg(c, c);
   fe_mul(d, p->Z, q->Z2);
-  fe_sub(e, b, a);
-  fe_sub(f, d, c);
-  fe_add(g, d, c);
-  fe_add(h, b, a);
+  fe_sub_lazy(e, b, a);
+  fe_add_lazy(h, b, a);
+  /* -q has the negated T2d: c changes sign, so F = D - C and G = D + C trade places. */
+  if (negate) {
+    fe_add_lazy(f, d, c);
+    fe_sub_lazy(g, d, c);
+  } else {
+    fe_sub_lazy(f, d, c);
+    fe_add_lazy(g, d, c);
+  }
   fe_mul(r->X, e, f);
   fe_mul(r->Y, g, h);
   fe_mul(r->T, e, h);
@@ -349,36 +373,61 @@ static int is_canonical_scalar(const unsigned char s[32]) {
   return 0;
 }
 
+/* Digits of a scalar in width-w non-adjacent form, only the non-zero ones, lowest first. */
+#define DIGITS_MAX 64 /* at most 256 / w + 2 non-zero digits, for w >= 5 */
+typedef struct {
+  int count;
+  uint16_t position[DIGITS_MAX];
+  int8_t value[DIGITS_MAX];
+} naf_digits;
+
+/* The first position at or after `bit` whose bit is `want`, or 256. */
+static inline int next_bit(const uint64_t k[4], int bit, int want) {
+  while (bit < 256) {
+    uint64_t word = want ? k[bit >> 6] : ~k[bit >> 6];
+    word >>= (bit & 63);
+    if (word != 0) return bit + __builtin_ctzll(word);
+    bit = (bit | 63) + 1;
+  }
+  return 256;
+}
+
+/* Bits [bit, bit + count) of the scalar, count at most 9. */
+static inline int bits_at(const uint64_t k[4], int bit, int count) {
+  int limb = bit >> 6, shift = bit & 63;
+  uint64_t v = k[limb] >> shift;
+  if (shift + count > 64 && limb + 1 < 4) v |= k[limb + 1] << (64 - shift);
+  return (int)(v & ((1u << count) - 1));
+}
+
 /*
  * The width-w non-adjacent form of a 256-bit little-endian scalar: digits that are zero
- * or odd in (-2^(w-1), 2^(w-1)), with sum naf[i] 2^i equal to the scalar. Textbook: while
- * k > 0, an odd k gives the digit k mods 2^w, which is subtracted; then k halves.
+ * or odd in (-2^(w-1), 2^(w-1)), with sum digit_i 2^position_i equal to the scalar.
+ * Scanning up with a carry of 0 or 1 owed to the current position: where bit + carry is
+ * even the digit is zero (the carry moves on, so runs of such bits are skipped whole);
+ * otherwise the next w bits plus the carry form an odd number, taken as is below 2^(w-1)
+ * and as that minus 2^w (carry 1) above.
  */
-static void wnaf(signed char naf[257], const unsigned char s[32], int w) {
-  uint64_t k[5] = {load64(s), load64(s + 8), load64(s + 16), load64(s + 24), 0};
-  const int64_t window = (int64_t)1 << w, half = (int64_t)1 << (w - 1);
-  memset(naf, 0, 257);
-  for (int i = 0; i < 257; i++) {
-    if (k[0] & 1) {
-      int64_t digit = (int64_t)(k[0] & (uint64_t)(window - 1));
-      if (digit >= half) digit -= window;
-      naf[i] = (signed char)digit;
-      if (digit > 0) {
-        /* k -= digit: k's low w bits are digit, so no borrow leaves the first limb. */
-        k[0] -= (uint64_t)digit;
-      } else {
-        uint64_t add = (uint64_t)(-digit);
-        uint64_t before = k[0];
-        k[0] += add;
-        for (int j = 1; j < 5 && k[j - 1] < (j == 1 ? before : 1); j++) k[j] += 1;
-      }
-    }
-    k[0] = (k[0] >> 1) | (k[1] << 63);
-    k[1] = (k[1] >> 1) | (k[2] << 63);
-    k[2] = (k[2] >> 1) | (k[3] << 63);
-    k[3] = (k[3] >> 1) | (k[4] << 63);
-    k[4] >>= 1;
+static void wnaf(naf_digits *out, const unsigned char s[32], int w) {
+  const uint64_t k[4] = {load64(s), load64(s + 8), load64(s + 16), load64(s + 24)};
+  int carry = 0, n = 0;
+  for (int bit = 0;;) {
+    bit = next_bit(k, bit, !carry);
+    if (bit >= 256) break;
+    int now = w < 256 - bit ? w : 256 - bit;
+    int word = bits_at(k, bit, now) + carry;
+    carry = (word >> (w - 1)) & 1;
+    out->position[n] = (uint16_t)bit;
+    out->value[n] = (int8_t)(word - (carry << w));
+    n++;
+    bit += now;
   }
+  if (carry) {
+    out->position[n] = 256;
+    out->value[n] = 1;
+    n++;
+  }
+  out->count = n;
 }
 
 /* ---------- multi-scalar multiplication ---------- */
@@ -420,39 +469,59 @@ static void build_base_table(void) {
 /* A term of a multi-scalar sum: a point's odd multiples and its scalar's digits. */
 typedef struct {
   ge_cached table[TABLE];
-  signed char naf[257];
+  naf_digits digits;
 } msm_term;
 
-/* [base_scalar]B + sum [scalar_i]P_i over prepared terms; the result's identity-ness is what callers need. */
-static void msm(ge *r, const unsigned char base_scalar[32], msm_term *terms, size_t count) {
-  signed char base_naf[257];
-  wnaf(base_naf, base_scalar, BASE_WINDOW);
+/* A non-zero digit of a term, filed by its position. */
+typedef struct {
+  uint32_t term;
+  int32_t digit;
+} msm_digit;
+
+/*
+ * [base_scalar]B + sum [scalar_i]P_i over prepared terms; the result's identity-ness is
+ * what callers need. 0 if out of memory. The terms' digits are first filed by position,
+ * so the doubling loop visits only the additions it makes, not every term at every bit.
+ */
+static int msm(ge *r, const unsigned char base_scalar[32], const msm_term *terms, size_t count) {
+  naf_digits base;
+  wnaf(&base, base_scalar, BASE_WINDOW);
+  signed char base_digit[257] = {0};
+  for (int k = 0; k < base.count; k++) base_digit[base.position[k]] = base.value[k];
+  uint32_t starts[258] = {0};
+  size_t total = 0;
+  for (size_t j = 0; j < count; j++) {
+    for (int k = 0; k < terms[j].digits.count; k++) starts[terms[j].digits.position[k] + 1]++;
+    total += (size_t)terms[j].digits.count;
+  }
+  for (int i = 0; i < 257; i++) starts[i + 1] += starts[i];
+  msm_digit *digits = malloc((total == 0 ? 1 : total) * sizeof(msm_digit));
+  if (digits == NULL) return 0;
+  uint32_t next[257];
+  memcpy(next, starts, sizeof next);
+  for (size_t j = 0; j < count; j++) {
+    const naf_digits *own = &terms[j].digits;
+    for (int k = 0; k < own->count; k++) digits[next[own->position[k]]++] = (msm_digit){(uint32_t)j, own->value[k]};
+  }
   int top = 256;
-  while (top >= 0 && base_naf[top] == 0) {
-    int any = 0;
-    for (size_t j = 0; j < count && !any; j++) any = terms[j].naf[top] != 0;
-    if (any) break;
-    top--;
-  }
-  /* T of a doubling is needed only when an addition follows it at the same position. */
-  unsigned char adds[257];
-  for (int i = 0; i <= top; i++) {
-    int any = base_naf[i] != 0;
-    for (size_t j = 0; j < count && !any; j++) any = terms[j].naf[i] != 0;
-    adds[i] = (unsigned char)any;
-  }
+  while (top >= 0 && base_digit[top] == 0 && starts[top] == starts[top + 1]) top--;
   ge_identity(r);
   for (int i = top; i >= 0; i--) {
-    ge_double(r, r, adds[i] || i == 0); /* the caller may add to the result */
-    int d = base_naf[i];
+    /* T of a doubling is needed only when an addition follows it at the same position. */
+    int adds = base_digit[i] != 0 || starts[i] != starts[i + 1];
+    ge_double(r, r, adds || i == 0); /* the caller may add to the result */
+    int d = base_digit[i];
     if (d > 0) ge_add_cached(r, r, &base_table[d >> 1], 0);
     else if (d < 0) ge_add_cached(r, r, &base_table[(-d) >> 1], 1);
-    for (size_t j = 0; j < count; j++) {
-      d = terms[j].naf[i];
-      if (d > 0) ge_add_cached(r, r, &terms[j].table[d >> 1], 0);
-      else if (d < 0) ge_add_cached(r, r, &terms[j].table[(-d) >> 1], 1);
+    for (uint32_t k = starts[i]; k < starts[i + 1]; k++) {
+      d = digits[k].digit;
+      const ge_cached *table = terms[digits[k].term].table;
+      if (d > 0) ge_add_cached(r, r, &table[d >> 1], 0);
+      else ge_add_cached(r, r, &table[(-d) >> 1], 1);
     }
   }
+  free(digits);
+  return 1;
 }
 
 static int is_cofactored_identity(const ge *p) {
@@ -566,6 +635,7 @@ static int verify_batch(const unsigned char *keys, const unsigned char *signatur
 
   uint32_t start = 0;
   ge_cached lone_r;
+  unsigned char coefficients[64];
   for (size_t i = 0; i < count; i++) {
     const unsigned char *a_bytes = keys + 32 * i;
     const unsigned char *r_bytes = signatures + 64 * i;
@@ -586,12 +656,16 @@ static int verify_batch(const unsigned char *keys, const unsigned char *signatur
     if (count == 1) {
       zbytes[0] = 1;
     } else {
-      unsigned char block[68], coefficient[64];
-      memcpy(block, seed, 64);
-      block[64] = (unsigned char)i; block[65] = (unsigned char)(i >> 8); block[66] = (unsigned char)(i >> 16); block[67] = (unsigned char)(i >> 24);
-      unsigned int n = 0;
-      if (EVP_Digest(block, sizeof block, coefficient, &n, sha512, NULL) != 1) { result = -1; goto done; }
-      memcpy(zbytes, coefficient, 16);
+      /* One SHA-512 of (seed, i / 4) gives the 16-byte coefficients of four signatures. */
+      if (i % 4 == 0) {
+        unsigned char block[68];
+        size_t group = i / 4;
+        memcpy(block, seed, 64);
+        block[64] = (unsigned char)group; block[65] = (unsigned char)(group >> 8); block[66] = (unsigned char)(group >> 16); block[67] = (unsigned char)(group >> 24);
+        unsigned int n = 0;
+        if (EVP_Digest(block, sizeof block, coefficients, &n, sha512, NULL) != 1) { result = -1; goto done; }
+      }
+      memcpy(zbytes, coefficients + 16 * (i % 4), 16);
       zbytes[15] |= 0x80; /* never zero */
     }
     if (BN_lebin2bn(zbytes, 32, z) == NULL || BN_lebin2bn(s_bytes, 32, s) == NULL ||
@@ -609,19 +683,19 @@ static int verify_batch(const unsigned char *keys, const unsigned char *signatur
       ge_to_cached(&lone_r, &r);
       /* A copy: a later key of the batch may take the same cache slot. */
       memcpy(terms[0].table, a_table, sizeof terms[0].table);
-      wnaf(terms[0].naf, zh_bytes, WINDOW);
+      wnaf(&terms[0].digits, zh_bytes, WINDOW);
     } else {
       odd_multiples(terms[2 * i].table, TABLE, &r);
-      wnaf(terms[2 * i].naf, zbytes, WINDOW);
+      wnaf(&terms[2 * i].digits, zbytes, WINDOW);
       memcpy(terms[2 * i + 1].table, a_table, sizeof terms[2 * i + 1].table);
-      wnaf(terms[2 * i + 1].naf, zh_bytes, WINDOW);
+      wnaf(&terms[2 * i + 1].digits, zh_bytes, WINDOW);
     }
   }
   {
     unsigned char base_bytes[32];
     if (!bn_to_scalar(base_bytes, base)) { result = -1; goto done; }
     ge sum;
-    msm(&sum, base_bytes, terms, count == 1 ? 1 : 2 * count);
+    if (!msm(&sum, base_bytes, terms, count == 1 ? 1 : 2 * count)) { result = -1; goto done; }
     if (count == 1) ge_add_cached(&sum, &sum, &lone_r, 0);
     result = is_cofactored_identity(&sum);
   }
