@@ -208,7 +208,7 @@ export async function benchCommand(options: BenchOptions): Promise<number> {
       console.log(`tongbao bench — ${result.validators} validator(s), ${result.crypto}, ${result.payments} pre-signed payments among ${result.wallets} wallets`);
       console.log(`  offered load                     ${options.rate === 0 ? `as fast as ${options.inflight} requests of ${options.chunk} in flight allow` : `${options.rate} payments per second`}`);
       if (result.blockIntervalMinMs > 0) console.log(`  block interval                   at least ${result.blockIntervalMinMs} ms between blocks with payments`);
-      console.log(`  warm-up                          the first ${result.warmup} committed, not timed (pipeline full, code compiled, caches warm)`);
+      console.log(`  warm-up                          the first ${result.warmup} committed, not timed (code compiled, caches warm${options.rate === 0 ? ', pipeline full' : '; drained before the window'})`);
       console.log(`  committed payments per second   ${result.committedPerSecond}   (${result.committed} committed in ${(result.elapsedMs / 1000).toFixed(1)} s after the warm-up; ${result.failed} failed)`);
       for (const { reason, count, example } of result.failures) console.log(`    failed: ${count} × ${reason}${example === '' ? '' : ` — e.g. "${example}"`}`);
       console.log(`  blocks                           ${result.blocks} (${result.transactionsPerBlock} payments per block on average)`);
