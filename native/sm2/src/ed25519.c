@@ -61,37 +61,34 @@ static inline void fe_carry(fe h) {
   c = h[4] >> 51; h[4] &= MASK51; h[0] += 19 * c;
 }
 
-static inline void fe_add(fe h, const fe f, const fe g) {
-  for (int i = 0; i < 5; i++) h[i] = f[i] + g[i];
-  fe_carry(h);
-}
-
-/* f - g + 4p, so that no limb goes negative for inputs with limbs below 2^53. */
-static inline void fe_sub(fe h, const fe f, const fe g) {
-  h[0] = f[0] + 0x1FFFFFFFFFFFB4ULL - g[0];
-  h[1] = f[1] + 0x1FFFFFFFFFFFFCULL - g[1];
-  h[2] = f[2] + 0x1FFFFFFFFFFFFCULL - g[2];
-  h[3] = f[3] + 0x1FFFFFFFFFFFFCULL - g[3];
-  h[4] = f[4] + 0x1FFFFFFFFFFFFCULL - g[4];
-  fe_carry(h);
-}
-
 /*
- * Sums and differences that go straight into a multiplication: the carry is left to the
- * product's reduction. Inputs must have limbs below 2^52 (as products and decoded values
- * have); the outputs stay below 2^54, and fe_mul's 128-bit column sums hold limbs up to
- * 2^56. Not for anything compared, encoded or subtracted from again.
+ * Sums and differences without the carry, for values that go straight into a
+ * multiplication, whose reduction carries them: inputs with limbs below 2^52 (as products
+ * and decoded values have) give outputs below 2^54, and fe_mul's 128-bit column sums hold
+ * limbs up to 2^56. Not for anything compared, encoded or subtracted from again; fe_add
+ * and fe_sub carry after them.
  */
 static inline void fe_add_lazy(fe h, const fe f, const fe g) {
   for (int i = 0; i < 5; i++) h[i] = f[i] + g[i];
 }
 
+/* f - g + 4p, so that no limb goes negative for g's limbs below 2^53. */
 static inline void fe_sub_lazy(fe h, const fe f, const fe g) {
   h[0] = f[0] + 0x1FFFFFFFFFFFB4ULL - g[0];
   h[1] = f[1] + 0x1FFFFFFFFFFFFCULL - g[1];
   h[2] = f[2] + 0x1FFFFFFFFFFFFCULL - g[2];
   h[3] = f[3] + 0x1FFFFFFFFFFFFCULL - g[3];
   h[4] = f[4] + 0x1FFFFFFFFFFFFCULL - g[4];
+}
+
+static inline void fe_add(fe h, const fe f, const fe g) {
+  fe_add_lazy(h, f, g);
+  fe_carry(h);
+}
+
+static inline void fe_sub(fe h, const fe f, const fe g) {
+  fe_sub_lazy(h, f, g);
+  fe_carry(h);
 }
 
 static inline void fe_neg(fe h, const fe f) {
