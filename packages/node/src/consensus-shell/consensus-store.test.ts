@@ -58,21 +58,21 @@ for (const [name, open] of stores) {
     try {
       const first = new ConsensusStore(kv);
       // Two competing blocks at height 2 (different rounds), and one at each of 1, 3, 4.
-      await first.persist({ blocks: [block(1), block(2), block(2, 3), block(3, 4)] }, sha256);
-      await first.saveCommits([commit(block(1))]);
+      await first.save([{ blocks: [block(1), block(2), block(2, 3), block(3, 4)] }], [], sha256);
+      await first.save([], [commit(block(1))], sha256);
       assert.equal(await uncommittedRecords(kv), 3, 'height 1 dropped');
       // A restart: the new store did not write the remaining records itself.
       const reopened = await reopen();
       const second = new ConsensusStore(reopened);
       assert.deepEqual((await second.loadUncommitted()).map((b) => b.height), [2n, 2n, 3n]);
-      await second.persist({ blocks: [block(4, 5)] }, sha256);
-      await second.saveCommits([commit(block(2)), commit(block(3, 4))]);
+      await second.save([{ blocks: [block(4, 5)] }], [], sha256);
+      await second.save([], [commit(block(2)), commit(block(3, 4))], sha256);
       assert.deepEqual((await second.loadUncommitted()).map((b) => b.height), [4n]);
       assert.equal(second.committedHeight(), 3n);
       // Many commits later, each deletes only what it covers.
       for (let h = 5; h < 200; h++) {
-        await second.persist({ blocks: [block(h, h + 1)] }, sha256);
-        await second.saveCommits([commit(block(h - 1, h))]);
+        await second.save([{ blocks: [block(h, h + 1)] }], [], sha256);
+        await second.save([], [commit(block(h - 1, h))], sha256);
         assert.equal(await uncommittedRecords(reopened), 1);
       }
       assert.deepEqual((await second.loadUncommitted()).map((b) => b.height), [199n]);

@@ -48,7 +48,7 @@ export interface StoredCommit {
 export class ConsensusStore {
   /**
    * The uncommitted-block records on disk, by key (hex): those written since open, and
-   * after the first commit also those found at open. Deleting committed ones by a range
+   * once loadUncommitted has run (at start, or at the first commit) those found at open. Deleting committed ones by a range
    * scan instead would walk every deletion LevelDB has not yet compacted away — thousands
    * of them after a few minutes of blocks, on every commit.
    */
@@ -72,28 +72,21 @@ export class ConsensusStore {
     return bytes === undefined ? undefined : decodeCanonical(TimeoutCertSchema, bytes, RECORD_BYTES_MAX);
   }
 
-  /** Certified or proposed blocks above the committed tip, kept so a restart resumes them. */
+  /**
+   * Certified or proposed blocks above the committed tip, kept so a restart resumes them.
+   * The node reads them at start; the scan also tells later commits which records to delete.
+   */
   async loadUncommitted(): Promise<ConsensusBlock[]> {
     const committed = this.committedHeight();
     const blocks: ConsensusBlock[] = [];
-    for await (const [, value] of this.kv.iterate({ gte: UNCOMMITTED_PREFIX, lt: Uint8Array.of(UNCOMMITTED_PREFIX[0]! + 1) })) {
+    for await (const [key, value] of this.kv.iterate({ gte: UNCOMMITTED_PREFIX, lt: Uint8Array.of(UNCOMMITTED_PREFIX[0]! + 1) })) {
       const block = decodeCanonical(ConsensusBlockSchema, value, RECORD_BYTES_MAX);
+      // Every record, those at or below the tip too: the next commit deletes them.
+      this.uncommitted.set(bytesToHex(key), { height: block.height, key });
       if (block.height > committed) blocks.push(block);
     }
+    this.uncommittedScanned = true;
     return blocks;
-  }
-
-  /** One synced write of whatever the core asked to persist. */
-  persist(update: PersistUpdate, hash: (data: Uint8Array) => Uint8Array): Promise<void> {
-    return this.save([update], [], hash);
-  }
-
-  /**
-   * Records committed blocks in one synced write, before they are executed, and drops
-   * the uncommitted copies at those heights.
-   */
-  saveCommits(commits: readonly StoredCommit[]): Promise<void> {
-    return this.save([], commits, () => new Uint8Array(0));
   }
 
   /**
@@ -102,7 +95,6 @@ export class ConsensusStore {
    */
   async save(updates: readonly PersistUpdate[], commits: readonly StoredCommit[], hash: (data: Uint8Array) => Uint8Array): Promise<void> {
     const ops: KvOperation[] = [];
-    const written: [string, { height: bigint; key: Uint8Array }][] = [];
     for (const update of updates) {
       if (update.safety !== undefined) ops.push({ type: 'put', key: SAFETY_KEY, value: encode(SafetyStateSchema, update.safety) });
       if (update.highQc !== undefined) ops.push({ type: 'put', key: HIGH_QC_KEY, value: encode(QuorumCertSchema, update.highQc) });
@@ -111,19 +103,13 @@ export class ConsensusStore {
         const value = encode(ConsensusBlockSchema, block);
         const key = concatBytes(UNCOMMITTED_PREFIX, u64ToBytes(block.height), hash(value));
         ops.push({ type: 'put', key, value });
-        written.push([bytesToHex(key), { height: block.height, key }]);
+        this.uncommitted.set(bytesToHex(key), { height: block.height, key });
       }
     }
-    for (const [hex, record] of written) this.uncommitted.set(hex, record);
     const stale: string[] = [];
     if (commits.length > 0) {
       const top = commits[commits.length - 1]!.block.height;
-      if (!this.uncommittedScanned) {
-        for await (const [key] of this.kv.iterate({ gte: UNCOMMITTED_PREFIX, lt: Uint8Array.of(UNCOMMITTED_PREFIX[0]! + 1) })) {
-          this.uncommitted.set(bytesToHex(key), { height: bytesToU64(key.subarray(UNCOMMITTED_PREFIX.length, UNCOMMITTED_PREFIX.length + 8)), key });
-        }
-        this.uncommittedScanned = true;
-      }
+      if (!this.uncommittedScanned) await this.loadUncommitted();
       for (const { block, commitQc } of commits) {
         ops.push({ type: 'put', key: concatBytes(BLOCK_PREFIX, u64ToBytes(block.height)), value: encode(ConsensusBlockSchema, block) });
         ops.push({ type: 'put', key: concatBytes(COMMIT_QC_PREFIX, u64ToBytes(block.height)), value: encode(QuorumCertSchema, commitQc) });
