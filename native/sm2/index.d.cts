@@ -75,6 +75,8 @@ export interface Sm2Binding {
   stateTreePageRecords(tree: StateTreeHandle, pending: PreparedStateHandle | null): NativeTreeRecords;
   stateTreeCheckpointed(tree: StateTreeHandle): void;
   stateTreeProve(tree: StateTreeHandle, key: Uint8Array): NativeTreePath;
+  /** 0: the committed tree lacks `key`; 1: it holds it; 2: a page on its path is not in memory. Fetches nothing. */
+  stateTreeLookup(tree: StateTreeHandle, key: Uint8Array): 0 | 1 | 2;
 }
 
 export declare const binding: Sm2Binding | null;

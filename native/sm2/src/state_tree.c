@@ -1516,6 +1516,68 @@ static napi_value prove(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* The page at `level` on `path` if memory holds it (dirty or cached), else NULL: no fetch. */
+static Page *held_page(Tree *tree, int level, const uint8_t *path, const uint8_t *expected) {
+  PageId id;
+  page_id(tree, level, path, -1, &id);
+  uint32_t hash = id_hash(&id);
+  Slot *dirty = table_find(&tree->dirty, &id, hash);
+  Page *page = dirty != NULL ? dirty->page : cache_get(tree, &id, hash);
+  if (page != NULL) check(tree, memcmp(page_hash(page, 0), expected, HASH_BYTES) == 0, "a held page agrees with its parent");
+  return page;
+}
+
+/*
+ * (handle, key) → 0 when the committed tree certainly lacks `key`, 1 when it holds it,
+ * 2 when a page on the key's path is not in memory (the caller then reads the store).
+ * Reads no page: it answers from what the updates and proofs left in memory, which is
+ * why a key that was never written (a new payment id) costs a hash and a short walk
+ * instead of a LevelDB lookup that finds nothing.
+ */
+static napi_value lookup(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  if (!arguments(env, info, 2, argv)) return NULL;
+  Tree *tree = tree_of(env, argv[0]);
+  if (tree == NULL) return NULL;
+  const uint8_t *key;
+  size_t key_length;
+  if (!bytes_of(env, argv[1], &key, &key_length)) return NULL;
+  if (setjmp(tree->fail)) {
+    end_call(tree);
+    return NULL;
+  }
+  uint32_t answer = 0;
+  if (!is_zero_hash(tree->root)) {
+    uint8_t key_hash[HASH_BYTES];
+    digest(tree, key, key_length, key_hash);
+    Page *page = held_page(tree, 0, NULL, tree->root);
+    int slot = 0;
+    for (int depth = 0; page != NULL; depth++) {
+      int kind = page_kind(page, slot);
+      if (kind == EMPTY) break;
+      if (kind == LEAF) {
+        answer = memcmp(page_key_hash(page, slot), key_hash, HASH_BYTES) == 0 ? 1 : 0;
+        break;
+      }
+      check(tree, depth < 256, "a path is at most 256 levels deep");
+      int child = 2 * slot + 1 + path_bit(key_hash, depth);
+      const uint8_t *child_hash = page_hash(page, child);
+      if (child_hash == NULL) break;
+      if (child < NODE_SLOTS) {
+        slot = child;
+      } else {
+        page = held_page(tree, (depth + 1) / DEPTH_BITS, key_hash, child_hash);
+        slot = 0;
+      }
+    }
+    if (page == NULL) answer = 2;
+  }
+  end_call(tree);
+  napi_value result;
+  napi_create_uint32(env, answer, &result);
+  return result;
+}
+
 int state_tree_register(napi_env env, napi_value exports) {
   napi_property_descriptor properties[] = {
     {"stateTreeCreate", NULL, create, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -1526,6 +1588,7 @@ int state_tree_register(napi_env env, napi_value exports) {
     {"stateTreePageRecords", NULL, page_records, NULL, NULL, NULL, napi_enumerable, NULL},
     {"stateTreeCheckpointed", NULL, checkpointed, NULL, NULL, NULL, napi_enumerable, NULL},
     {"stateTreeProve", NULL, prove, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"stateTreeLookup", NULL, lookup, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   return napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties) == napi_ok;
 }

@@ -307,3 +307,25 @@ test('the state value cache never changes what is read, whatever its bound', asy
     }
   }
 });
+
+test('a state key the tree shows absent is answered without a store read; others still are read', async () => {
+  const inner = new MemoryKeyValueStore();
+  let valueReads = 0;
+  const counting: KeyValueStore = Object.create(inner, {
+    get: {
+      value: (key: Uint8Array) => {
+        if (key[0] === PREFIX.value) valueReads++;
+        return inner.get(key);
+      },
+    },
+  });
+  const store = await ChainStore.open(counting, { hash: sha256, valueCacheEntriesMax: 0 });
+  await ensureGenesis(store, KEY_SPACE / 2);
+  await store.commitBlock(nextBlock(store, sha256, randomChanges(seededRandom(5), 60, KEY_SPACE), 2));
+  // Never written: the tree's pages in memory show each absent.
+  for (let n = 0; n < 200; n++) assert.equal(store.state.get(stateKey(KEY_SPACE + n)), undefined);
+  assert.equal(valueReads, 0);
+  // Present keys come from the value records (the tree holds only their hashes).
+  for (let n = 0; n < KEY_SPACE; n++) assert.deepEqual(store.state.get(stateKey(n)), inner.get(valueKey(stateKey(n))));
+  assert.ok(valueReads > 0 && valueReads <= KEY_SPACE, `${valueReads} value reads`);
+});

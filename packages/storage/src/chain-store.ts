@@ -221,6 +221,11 @@ export class ChainStore {
     const cacheKey = bytesKey(key);
     const cached = this.values.get(cacheKey);
     if (cached !== undefined) return cached ?? undefined;
+    // A key never written (a new payment's id) is shown absent by the tree's pages in
+    // memory, without a LevelDB lookup that would search its memtable and files for
+    // nothing. Not cached: asking the tree again is as cheap, and the entry would only
+    // push a value out.
+    if (this.tree.lookup(key) === 'absent') return undefined;
     const value = this.kv.get(valueKey(key));
     this.values.set(cacheKey, value ?? null);
     return value;

@@ -4,6 +4,7 @@ export { MemoryKeyValueStore } from './memory-kv.js';
 export { LevelKeyValueStore } from './level-kv.js';
 export {
   NODE_CACHE_ENTRIES_MAX_DEFAULT,
+  type KeyPresence,
   type PreparedState,
   type StateTree,
   type StateTreeOptions,

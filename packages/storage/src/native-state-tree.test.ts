@@ -79,6 +79,13 @@ for (const [name, hash] of SUITE_HASHES) {
               assert.deepEqual(proof, js.prove(key, jsKv.get(valueKey(key))));
               assert.ok(verifyStateProof(hash, native.root(), proof));
             }
+            // lookup answers from memory: the same as the reference, and never wrong about the store.
+            for (let k = 0; k <= 2_000; k += 13) {
+              const key = u64ToBytes(BigInt(k));
+              const presence = native.lookup(key);
+              assert.equal(presence, js.lookup(key));
+              if (presence !== 'unknown') assert.equal(presence === 'present', nativeKv.get(valueKey(key)) !== undefined);
+            }
           }
           assert.deepEqual(await native.verifyAll(), await js.verifyAll());
           // A store written by one tree is read by the other.
@@ -134,6 +141,38 @@ test('a page reader that throws: the error reaches the caller, and the tree is a
   const all: StateChange[] = [];
   for (let i = 0; i < 500; i++) all.push({ key: u64ToBytes(BigInt(i)), value: i === 3 ? utf8ToBytes('changed') : utf8ToBytes(`v${i}`) });
   assert.deepEqual(tree.prepare(changes).root, reference.prepare(all).root);
+});
+
+test('lookup reads no page: a reopened tree knows only its root page, and learns the paths it reads', async () => {
+  for (const make of [
+    (kv: MemoryKeyValueStore) => new NativeStateTree(kv, sha256),
+    (kv: MemoryKeyValueStore) => new JsStateTree(kv, sha256),
+  ]) {
+    const kv = new MemoryKeyValueStore();
+    const tree = make(kv);
+    assert.equal(tree.lookup(u64ToBytes(1n)), 'absent', 'an empty tree holds nothing');
+    await applyTo(kv, tree, sortedChanges(Array.from({ length: 2_000 }, (_, i) => [i, utf8ToBytes(`v${i}`)] as const)), true);
+    // Written by this tree: its pages are in memory, every answer is certain.
+    assert.equal(tree.lookup(u64ToBytes(7n)), 'present');
+    assert.equal(tree.lookup(u64ToBytes(2_007n)), 'absent');
+
+    const store = kv.reopen();
+    let reads = 0;
+    const get = store.get.bind(store);
+    store.get = (key: Uint8Array): Uint8Array | undefined => {
+      reads++;
+      return get(key);
+    };
+    const reopened = make(store);
+    const readsAtOpen = reads;
+    // 2,000 keys fill the root page's 16 subtrees: below it nothing is in memory yet.
+    assert.equal(reopened.lookup(u64ToBytes(7n)), 'unknown');
+    assert.equal(reopened.lookup(u64ToBytes(2_007n)), 'unknown');
+    assert.equal(reads, readsAtOpen, 'lookup read no page');
+    // A proof reads the path's pages; then lookup answers on that path.
+    reopened.prove(u64ToBytes(7n), store.get(valueKey(u64ToBytes(7n))));
+    assert.equal(reopened.lookup(u64ToBytes(7n)), 'present');
+  }
 });
 
 test('a corrupt page is CORRUPT_STORE with its key, on the update path and on the proof path', async () => {

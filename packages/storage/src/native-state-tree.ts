@@ -7,6 +7,7 @@ import { bytesKey } from './generation-cache.js';
 import { JsStateTree } from './state-tree.js';
 import {
   NODE_CACHE_ENTRIES_MAX_DEFAULT,
+  type KeyPresence,
   type PreparedState,
   type StateTree,
   type StateTreeOptions,
@@ -14,6 +15,9 @@ import {
 } from './state-tree-contract.js';
 
 const binding = sm2Native.binding;
+
+/** The addon's answers to stateTreeLookup, by number. */
+const PRESENCE: readonly KeyPresence[] = ['absent', 'present', 'unknown'];
 
 /** The native tree works on 32-byte hashes only (both suites' hashes are 32 bytes). */
 const NATIVE_HASH_BYTES = 32;
@@ -164,6 +168,10 @@ export class NativeStateTree implements StateTree {
 
   checkpointed(): void {
     call(() => binding!.stateTreeCheckpointed(this.handle));
+  }
+
+  lookup(key: Uint8Array): KeyPresence {
+    return PRESENCE[call(() => binding!.stateTreeLookup(this.handle, key))]!;
   }
 
   prove(key: Uint8Array, value: Uint8Array | undefined): StateProof {

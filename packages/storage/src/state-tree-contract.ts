@@ -41,6 +41,9 @@ export interface PreparedState {
   readonly pages: unknown;
 }
 
+/** What a state tree can tell of a key without reading the store. */
+export type KeyPresence = 'absent' | 'present' | 'unknown';
+
 export interface StateTreeOptions {
   /** Bound on decoded pages kept in memory; below 2 disables the cache. */
   readonly nodeCacheEntriesMax?: number;
@@ -74,6 +77,12 @@ export interface StateTree {
   pageOperations(pending?: PreparedState): KvOperation[];
   /** Once a batch holding pageOperations() is durable (and applied): the dirty pages are the store's now. */
   checkpointed(): void;
+  /**
+   * Whether the committed tree holds `key`, told from the pages in memory alone (dirty or
+   * cached): 'unknown' when a page on its path would have to be read. Reads nothing, so
+   * the chain store can skip a store lookup for a key the tree shows absent.
+   */
+  lookup(key: Uint8Array): KeyPresence;
   /** The proof for `key` against the committed root; `value` is the committed value, which the caller reads from the value records. */
   prove(key: Uint8Array, value: Uint8Array | undefined): StateProof;
   /**

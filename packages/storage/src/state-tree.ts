@@ -21,6 +21,7 @@ import { PAGE_DEPTH_BITS, pageKey, prefixEnd, PREFIX, valueKey } from './keys.js
 import { bytesKey, GenerationCache } from './generation-cache.js';
 import {
   NODE_CACHE_ENTRIES_MAX_DEFAULT,
+  type KeyPresence,
   type PreparedState,
   type StateTree,
   type StateTreeOptions,
@@ -565,6 +566,36 @@ export class JsStateTree implements StateTree {
     // A copy: the new root may be a view into a committed page, whose buffer is reused once superseded.
     const root = (newRoot.hash ?? sparseEmptyHash(this.hashBytes)).slice();
     return { previousRoot, root, operations, changeCount: changes.length, stats, pageCount: pages.length, pages, changes };
+  }
+
+  /** The committed page at `level` on `path` if memory holds it (dirty or cached): never read from the store. */
+  private heldPage(level: number, path: Uint8Array, expected: Uint8Array): Page | undefined {
+    const id = pageId(level, path, -1);
+    const dirty = this.dirty.get(id);
+    const page = dirty === undefined ? this.cache.get(id) : dirty.page;
+    if (page !== undefined) assert(equalBytes(page.hash(0)!, expected), 'a held page agrees with its parent');
+    return page;
+  }
+
+  lookup(key: Uint8Array): KeyPresence {
+    if (isSparseEmptyHash(this.rootHash)) return 'absent';
+    const keyHash = this.hash(key);
+    let page = this.heldPage(0, EMPTY_PATH, this.rootHash);
+    let slot = 0;
+    for (let depth = 0; page !== undefined; depth++) {
+      const kind = page.kind(slot);
+      if (kind === EMPTY) return 'absent';
+      if (kind === LEAF) return equalBytes(page.keyHash(slot)!, keyHash) ? 'present' : 'absent';
+      const child = 2 * slot + 1 + pathBit(keyHash, depth);
+      const childHash = page.hash(child);
+      if (childHash === undefined) return 'absent';
+      if (child < PAGE_NODE_SLOTS) slot = child;
+      else {
+        page = this.heldPage((depth + 1) / PAGE_DEPTH_BITS, keyHash, childHash);
+        slot = 0;
+      }
+    }
+    return 'unknown';
   }
 
   /**
