@@ -1,5 +1,5 @@
 // Checks the application interface's envelope rules: unknown senders and wrong nonces
-// change nothing, a consumed nonce survives a failed command, the authorization matrix
+// are discarded and change nothing, a consumed nonce survives a failed command, the authorization matrix
 // (every command from every role), mempool admission, proposal selection and limits,
 // and that finalizeBlock's change set is sorted and one entry per key.
 import { test } from 'node:test';
@@ -9,26 +9,33 @@ import { getNextNonce, getWallet } from './modules/currency/queries.js';
 import { cmd, CHAIN_ID, expectOk, expectRejected, fundedChain, KEYS, makeTransaction, OWNERS, openWallet, TestChain, testKey, yuan } from './testing/harness.js';
 import { createApplication } from './application.js';
 
-test('an unknown sender gets UNKNOWN_SENDER and changes nothing', () => {
+test('an unknown sender is discarded with UNKNOWN_SENDER: no receipt, no change', () => {
   const chain = new TestChain();
   const result = chain.block([chain.tx(testKey('stranger'), cmd.setQuota({ operatorId: 'icbc', quota: 1n }))]);
-  expectRejected(result.receipts[0]!, 'UNKNOWN_SENDER');
-  assert.equal(result.receipts[0]!.code, 1);
+  assert.deepEqual(result.discarded.map((d) => [d.index, d.error, d.code]), [[0, 'UNKNOWN_SENDER', 1]]);
+  assert.deepEqual(result.receipts, []);
   assert.deepEqual(result.changes, []);
 });
 
-test('a wrong nonce gets NONCE_MISMATCH and changes nothing', () => {
+test('a nonce that is not the next is discarded with NONCE_MISMATCH: no receipt, no change', () => {
   const chain = new TestChain();
   for (const nonce of [1n, 5n]) {
     const result = chain.block([chain.tx(KEYS.centralBank, cmd.setQuota({ operatorId: 'icbc', quota: 1n }), nonce)]);
-    expectRejected(result.receipts[0]!, 'NONCE_MISMATCH');
-    assert.match(result.receipts[0]!.message, /next nonce 0/);
+    assert.deepEqual(result.discarded.map((d) => [d.index, d.error]), [[0, 'NONCE_MISMATCH']]);
+    assert.match(result.discarded[0]!.message, /next nonce 0/);
+    assert.deepEqual(result.receipts, []);
     assert.deepEqual(result.changes, []);
   }
   expectOk(chain.run(KEYS.centralBank, cmd.setQuota({ operatorId: 'icbc', quota: 1n })));
-  // Replaying nonce 0 now fails.
-  const replay = chain.block([chain.tx(KEYS.centralBank, cmd.setQuota({ operatorId: 'icbc', quota: 2n }), 0n)]);
-  expectRejected(replay.receipts[0]!, 'NONCE_MISMATCH');
+  // Replaying nonce 0 now is discarded; in one block, the first of two with one nonce wins.
+  const replay = chain.block([
+    chain.tx(KEYS.centralBank, cmd.setQuota({ operatorId: 'icbc', quota: 2n }), 0n),
+    chain.tx(KEYS.centralBank, cmd.setQuota({ operatorId: 'icbc', quota: 3n }), 1n),
+    chain.tx(KEYS.centralBank, cmd.setQuota({ operatorId: 'icbc', quota: 4n }), 1n),
+  ]);
+  assert.deepEqual(replay.discarded.map((d) => [d.index, d.error]), [[0, 'NONCE_MISMATCH'], [2, 'NONCE_MISMATCH']]);
+  assert.equal(replay.receipts.length, 1);
+  expectOk(replay.receipts[0]!);
 });
 
 test('a failed command consumes the nonce and nothing else', () => {

@@ -22,7 +22,7 @@ import { configStore, organizationStore, signerStore } from './modules/governanc
 import { commandHandlers } from './modules/registry.js';
 import { reject, type Rejection } from './result-codes.js';
 import { BlockState, CommittedState, TransactionState, type RecordReader } from './state-overlay.js';
-import type { Application, BlockContext, BlockResult, CheckResult } from './types.js';
+import type { Application, BlockContext, BlockResult, CheckResult, DiscardedTransaction } from './types.js';
 
 export interface BlockLimits {
   readonly transactionsMax: number;
@@ -167,15 +167,20 @@ export function createApplication(options: ApplicationOptions): Application {
       const config = readConfig(block);
       const day = dayIndex(ctx.timestampMs, config.currency!.utcOffsetMinutes);
       const receipts: Receipt[] = [];
-      for (const tx of txs) {
+      const discarded: DiscardedTransaction[] = [];
+      for (let index = 0; index < txs.length; index++) {
+        const tx = txs[index]!;
         const signerKey = signerPath(tx.sender);
         const signer = block.get(signerStore, signerKey);
+        // Enter: a transaction that cannot consume its sender's nonce leaves no trace, so
+        // that a nonce is the whole replay rule — a repeat of a committed transaction
+        // finds its nonce used, and no lookup of transaction ids is needed.
         if (signer === undefined) {
-          receipts.push(receipt(tx, unknownSender(tx), []));
+          discarded.push({ index, ...unknownSender(tx) });
           continue;
         }
         if (tx.nonce !== signer.nextNonce) {
-          receipts.push(receipt(tx, nonceMismatch(tx, signer.nextNonce), []));
+          discarded.push({ index, ...nonceMismatch(tx, signer.nextNonce) });
           continue;
         }
         // Enter: the nonce is consumed whatever the command's outcome, so a signed
@@ -203,7 +208,7 @@ export function createApplication(options: ApplicationOptions): Application {
         else txState.discard();
         receipts.push(receipt(tx, rejection, events));
       }
-      return { receipts, receiptBytes: encodeReceipts(receipts), changes: block.changes() };
+      return { receipts, discarded, receiptBytes: encodeReceipts(receipts), changes: block.changes() };
     },
   };
 }

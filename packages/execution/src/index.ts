@@ -2,7 +2,7 @@
  * @tongbao/execution — the deterministic state machine behind the application
  * interface. See README.md for how it is organized.
  */
-export type { Application, BlockContext, BlockResult, CheckResult } from './types.js';
+export type { Application, BlockContext, BlockResult, CheckResult, DiscardedTransaction } from './types.js';
 export { createApplication, DEFAULT_BLOCK_LIMITS, type ApplicationOptions, type BlockLimits } from './application.js';
 export { ExecutionError, GenesisError, type ExecutionErrorCode } from './errors.js';
 export { ResultCode, resultName, type ResultName, type Rejection } from './result-codes.js';

@@ -12,9 +12,25 @@ export type CheckResult =
   | { readonly ok: true }
   | { readonly ok: false; readonly code: number; readonly error: string; readonly message: string };
 
+/**
+ * A transaction finalizeBlock leaves out of the block: its sender is unknown or its nonce
+ * is not the sender's next, so it cannot consume a nonce. It changes nothing, gets no
+ * receipt and is not recorded: the nonce alone keeps any transaction from committing
+ * twice, and one that was early may be sent again once its turn comes.
+ */
+export interface DiscardedTransaction {
+  /** Its position among the transactions finalizeBlock was given. */
+  readonly index: number;
+  readonly code: number;
+  readonly error: string;
+  readonly message: string;
+}
+
 export interface BlockResult {
-  /** One per transaction, in block order. */
+  /** One per transaction that was not discarded, in block order. */
   readonly receipts: Receipt[];
+  /** The transactions left out, in order (see DiscardedTransaction). */
+  readonly discarded: DiscardedTransaction[];
   /**
    * `encode(ReceiptSchema, receipts[i])` for each receipt, byte for byte, already made
    * (codec/receipt.ts): the receipts root and storage can use these instead of encoding
@@ -44,6 +60,10 @@ export interface Application {
   ): VerifiedTransaction[];
   /** Whether a proposed block is acceptable to execute (size/shape); a block with failing transactions is still acceptable — they get failure receipts. */
   processProposal(ctx: BlockContext, txs: readonly VerifiedTransaction[], state: StateReader): CheckResult;
-  /** Executes the block: one receipt per transaction, in order, and the state changes. Deterministic bit for bit. */
+  /**
+   * Executes the block: a receipt for each transaction that consumes its nonce (whatever
+   * its command's outcome), the others discarded, and the state changes. Deterministic
+   * bit for bit.
+   */
   finalizeBlock(ctx: BlockContext, txs: readonly VerifiedTransaction[], state: StateReader): BlockResult;
 }

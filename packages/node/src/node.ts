@@ -124,7 +124,14 @@ export class TongbaoNode {
       if (failed > 0) metrics.transactionsCommitted.inc({ outcome: 'failed' }, failed);
       metrics.mempoolTransactions.set(mempool.size);
       metrics.mempoolBytes.set(mempool.sizeBytes);
-      events.publish({ header: produced.header, hash: produced.hash, transactions: produced.executed, receipts: produced.receipts });
+      for (const { code } of produced.rejected) metrics.transactionsRejected.inc({ code });
+      events.publish({
+        header: produced.header,
+        hash: produced.hash,
+        transactions: produced.executed,
+        receipts: produced.receipts,
+        discarded: produced.rejected.map(({ index, code, message }) => ({ id: transactions[index]!.id, code, message })),
+      });
       if (produced.receipts.length > 0) logger.debug({ height: Number(produced.header.height), transactions: produced.receipts.length }, 'block committed');
     };
 

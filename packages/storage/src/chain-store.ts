@@ -600,11 +600,6 @@ export class ChainStore {
     return { ...at, bytes: this.readBodyEntry(blockTransactionsKey(at.height), 'transaction', at.height, at.index) };
   }
 
-  /** Whether a transaction of this id is committed (its index record alone: no block body is read). */
-  hasTransaction(id: Uint8Array): boolean {
-    return this.locate(id) !== undefined;
-  }
-
   getReceipt(id: Uint8Array): StoredReceipt | undefined {
     const at = this.locate(id);
     return at === undefined ? undefined : this.getReceiptAt(at.height, at.index);

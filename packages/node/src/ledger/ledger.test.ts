@@ -11,6 +11,7 @@ import {
   blockHash,
   bytesToHex,
   decodeTransaction,
+  decodeVerifiedTransaction,
   encode,
   equalBytes,
   merkleRoot,
@@ -188,4 +189,47 @@ test('a block time before the previous block is refused and nothing is written',
     (error: unknown) => error instanceof LedgerError && error.code === 'TIME_WENT_BACKWARDS',
   );
   assert.equal(ledger.height, 1n);
+});
+
+test('ordered transactions that cannot consume their nonce are left out, never recorded, and may come again', async () => {
+  const inner = new MemoryKeyValueStore();
+  let indexReads = 0;
+  // Counts reads of the transaction index (X ‖ id): the nonce alone must rule out repeats.
+  const kv: KeyValueStore = Object.create(inner, {
+    get: { value: (key: Uint8Array) => (key[0] === 0x58 && indexReads++, inner.get(key)) },
+  });
+  const ledger = await Ledger.open(kv, consortium.genesis);
+  const verified = (bytes: Uint8Array) => decodeVerifiedTransaction(ledger.suiteName, chainId, bytes);
+  const pboc = consortium.centralBank.keys;
+  const quota = (nonce: bigint, amount: bigint) => verified(new NonceSigner(suite, chainId, pboc, nonce).sign(command('setQuota', { operatorId: 'icbc', quota: amount })));
+  const stranger = new NonceSigner(suite, chainId, ledger.suite.generateKeyPair(ledger.suite.hash(utf8ToBytes('stranger'))));
+  let time = consortium.genesis.genesisTimeMs;
+  const execute = (txs: ReturnType<typeof verified>[]) => ledger.executeOrdered(txs, { timestampMs: (time += MINUTE_MS), proposer: pboc.publicKey });
+
+  const first = quota(0n, 1n);
+  const early = quota(2n, 3n); // its turn comes after nonce 1
+  const strangers = verified(stranger.sign(command('setQuota', { operatorId: 'icbc', quota: 9n })));
+  const block1 = await execute([first, early, first, strangers]);
+  assert.deepEqual(block1.executed.map((tx) => tx.id), [first.id]);
+  assert.equal(block1.header.transactionCount, 1);
+  assert.deepEqual(
+    block1.rejected.map((r) => [r.index, r.code]),
+    [
+      [1, 'NONCE_MISMATCH'],
+      [2, 'NONCE_MISMATCH'],
+      [3, 'UNKNOWN_SENDER'],
+    ],
+  );
+  assert.match(block1.rejected[0]!.message, /nonce 2 is not this sender's next nonce 1/);
+  assert.equal(ledger.store.getTransaction(early.id), undefined, 'a discarded transaction is not recorded');
+
+  // The repeat of a committed transaction is left out; the early one, sent again in its turn, commits.
+  const block2 = await execute([first, quota(1n, 2n), early]);
+  assert.deepEqual(block2.rejected.map((r) => [r.index, r.code]), [[0, 'NONCE_MISMATCH']]);
+  assert.equal(block2.receipts.length, 2);
+  assert.ok(block2.receipts.every((receipt) => receipt.code === 0));
+  assert.deepEqual(ledger.store.getTransaction(early.id)?.height, 2n);
+  assert.deepEqual(ledger.store.getTransaction(first.id)?.height, 1n);
+  assert.equal(indexReads, 3, 'the index is read only by the three lookups above');
+  await checkChain(ledger);
 });

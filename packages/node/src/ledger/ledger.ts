@@ -156,26 +156,22 @@ export class Ledger {
       }
     });
     const included = this.app.prepareProposal(ctx, verified, this.store.state, options.limits ?? DEFAULT_BLOCK_LIMITS);
-    return this.commit(ctx, included, rejected, performance.now() - started);
+    const rejectedCount = rejected.length;
+    const produced = await this.commit(ctx, included, rejected, performance.now() - started);
+    // prepareProposal picks only transactions that consume their nonce in turn.
+    assert(produced.rejected.length === rejectedCount, 'no transaction prepareProposal picked is discarded');
+    return produced;
   }
 
   /**
    * Executes and commits transactions in exactly the order consensus fixed. Their
-   * signatures were verified on entry to the mempool. A transaction already committed
-   * (an earlier block) or repeated within these is skipped: a transaction id appears on
-   * the chain once.
+   * signatures were verified on entry to the mempool. Those that cannot consume their
+   * sender's nonce — a repeat of one committed earlier or earlier in these, one whose
+   * turn has not come, an unknown sender — are left out and reported in `rejected`
+   * (indexes into `transactions`): a transaction id appears on the chain once.
    */
   async executeOrdered(transactions: readonly VerifiedTransaction[], options: { timestampMs: bigint; proposer: Uint8Array }): Promise<ProducedBlock> {
-    const ctx = this.nextContext(options);
-    const started = performance.now();
-    const seen = new Set<string>();
-    const included = transactions.filter((tx) => {
-      const key = bytesToHex(tx.id);
-      if (seen.has(key) || this.store.hasTransaction(tx.id)) return false;
-      seen.add(key);
-      return true;
-    });
-    return this.commit(ctx, included, [], performance.now() - started);
+    return this.commit(this.nextContext(options), transactions, [], 0);
   }
 
   private nextContext(options: { timestampMs: bigint; proposer: Uint8Array }): BlockContext {
@@ -187,15 +183,29 @@ export class Ledger {
     return { height: this.height + 1n, timestampMs: options.timestampMs, proposer: options.proposer };
   }
 
+  /**
+   * Executes `candidates` and commits the block of those not discarded; `rejected`
+   * (transactions refused before execution) gains the discarded ones, by their index
+   * among `candidates`.
+   */
   private async commit(
     ctx: BlockContext,
-    txs: readonly VerifiedTransaction[],
+    candidates: readonly VerifiedTransaction[],
     rejected: RejectedTransaction[],
     decodeMs: number,
   ): Promise<ProducedBlock> {
     const executeStarted = performance.now();
-    const { receipts, receiptBytes, changes } = this.app.finalizeBlock(ctx, txs, this.store.state);
-    assert(receipts.length === txs.length, 'one receipt per transaction');
+    const { receipts, receiptBytes, changes, discarded } = this.app.finalizeBlock(ctx, candidates, this.store.state);
+    let txs = candidates;
+    if (discarded.length > 0) {
+      const left = new Set<number>();
+      for (const { index, error, message } of discarded) {
+        left.add(index);
+        rejected.push({ index, code: error, message });
+      }
+      txs = candidates.filter((_, index) => !left.has(index));
+    }
+    assert(receipts.length === txs.length, 'one receipt per transaction not discarded');
     const prepareStarted = performance.now();
     const prepared = this.store.prepareState(changes);
     const hashingStarted = performance.now();

@@ -4,9 +4,10 @@
 // own evidence, whose two proposals can outgrow a client's limit) is verified and
 // admitted; above the protocol's limit it is refused even so. The pool is made as the node
 // makes it, with the protocol's limit (it verifies other validators' batches too).
+// And a client waiting for commitment learns when execution discards its transaction.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { getSuite, signTransaction, TRANSACTION_BYTES_MAX, utf8ToBytes, type VerifiedTransaction } from '@tongbao/protocol';
+import { BlockHeaderSchema, bytesToHex, create, getSuite, signTransaction, TRANSACTION_BYTES_MAX, utf8ToBytes, type VerifiedTransaction } from '@tongbao/protocol';
 import { command } from '../demo/signer.js';
 import type { Mempool } from '../mempool/mempool.js';
 import { VerifierPool } from '../mempool/verifier-pool.js';
@@ -52,6 +53,25 @@ test('clients are held to their limit; the node itself may submit up to the prot
     const [tooLarge] = await admission.submit([huge], options, TRANSACTION_BYTES_MAX);
     assert.equal(tooLarge!.error?.code, 'OVERSIZED');
     assert.equal(admitted.length, 1);
+  } finally {
+    await pool.close();
+  }
+});
+
+test('a client waiting for a transaction that execution discards is told so, with the reason', async () => {
+  const pool = new VerifierPool({ suite: 'ed25519', chainId: CHAIN_ID, workers: 1, transactionBytesMax: TRANSACTION_BYTES_MAX });
+  const admitted: VerifiedTransaction[] = [];
+  const mempool = { admit: (tx: VerifiedTransaction) => (admitted.push(tx), { ok: true }) } as unknown as Mempool;
+  const events = new CommitEvents();
+  const admission = new Admission(pool, mempool, events, new NodeMetrics(), { transactionBytesMax: CLIENT_BYTES_MAX }, () => {});
+  try {
+    const waiting = admission.submit([paymentOfAbout(300)], { wait: 'committed', timeoutMs: 10_000, receipts: 'brief' });
+    while (admitted.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    const header = create(BlockHeaderSchema, { height: 7n });
+    const message = "nonce 0 is not this sender's next nonce 1; sign the next transaction with nonce 1";
+    events.publish({ header, hash: new Uint8Array(32), transactions: [], receipts: [], discarded: [{ id: admitted[0]!.id, code: 'NONCE_MISMATCH', message }] });
+    const [result] = await waiting;
+    assert.deepEqual(result, { id: bytesToHex(admitted[0]!.id), status: 'rejected', error: { code: 'NONCE_MISMATCH', message } });
   } finally {
     await pool.close();
   }

@@ -3,7 +3,7 @@ import type { SubmitOptions } from '@tongbao/api';
 import type { Mempool } from '../mempool/mempool.js';
 import type { VerifierPool } from '../mempool/verifier-pool.js';
 import type { NodeMetrics } from '../telemetry/metrics.js';
-import type { CommitEvents } from './commit-events.js';
+import type { CommitEvents, TransactionOutcome } from './commit-events.js';
 import { receiptJsonFor } from './receipt-json.js';
 
 /**
@@ -88,10 +88,12 @@ export class Admission {
         resolve();
       }, options.timeoutMs);
       waiting.forEach(({ id, index }, i) => {
-        stops[i] = this.events.onReceipt(id, (height: bigint, receipt: Receipt) => {
+        stops[i] = this.events.onOutcome(id, (outcome: TransactionOutcome) => {
           stops[i]!();
           stops[i] = undefined;
-          results[index] = { id, status: 'committed', height: String(height), receipt: receiptJsonFor(options.receipts, receipt) };
+          results[index] = outcome.committed
+            ? { id, status: 'committed', height: String(outcome.height), receipt: receiptJsonFor(options.receipts, outcome.receipt) }
+            : { id, ...rejected(outcome.code, outcome.message) };
           if (--remaining === 0) {
             clearTimeout(timer);
             resolve();

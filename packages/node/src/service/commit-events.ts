@@ -1,12 +1,26 @@
 import { bytesToHex, type BlockHeader, type Receipt, type VerifiedTransaction } from '@tongbao/protocol';
 
+/** An ordered transaction its block left out (execution discarded it: it could not consume its nonce). */
+export interface DiscardedTransactionEvent {
+  readonly id: Uint8Array;
+  readonly code: string;
+  readonly message: string;
+}
+
 /** What the node announces once a block is durably committed. */
 export interface CommittedBlockEvent {
   readonly header: BlockHeader;
   readonly hash: Uint8Array;
   readonly transactions: readonly VerifiedTransaction[];
   readonly receipts: readonly Receipt[];
+  /** Transactions consensus ordered into this block that execution left out. */
+  readonly discarded: readonly DiscardedTransactionEvent[];
 }
+
+/** What became of a transaction a client waits for: committed with its receipt, or discarded at `height`. */
+export type TransactionOutcome =
+  | { readonly committed: true; readonly height: bigint; readonly receipt: Receipt }
+  | { readonly committed: false; readonly height: bigint; readonly code: string; readonly message: string };
 
 type Listener = (event: CommittedBlockEvent) => void;
 
@@ -35,7 +49,7 @@ export function walletsTouched(receipt: Receipt): string[] {
  */
 export class CommitEvents {
   private readonly blockListeners = new Set<Listener>();
-  private readonly receiptWaiters = new Map<string, Set<(height: bigint, receipt: Receipt) => void>>();
+  private readonly outcomeWaiters = new Map<string, Set<(outcome: TransactionOutcome) => void>>();
   private readonly walletListeners = new Map<string, Set<(height: bigint, id: Uint8Array, receipt: Receipt) => void>>();
 
   onBlock(listener: Listener): () => void {
@@ -43,13 +57,14 @@ export class CommitEvents {
     return () => this.blockListeners.delete(listener);
   }
 
-  onReceipt(idHex: string, listener: (height: bigint, receipt: Receipt) => void): () => void {
-    let set = this.receiptWaiters.get(idHex);
-    if (set === undefined) this.receiptWaiters.set(idHex, (set = new Set()));
+  /** Calls `listener` when transaction `idHex` is committed or discarded (the listener stays until removed). */
+  onOutcome(idHex: string, listener: (outcome: TransactionOutcome) => void): () => void {
+    let set = this.outcomeWaiters.get(idHex);
+    if (set === undefined) this.outcomeWaiters.set(idHex, (set = new Set()));
     set.add(listener);
     return () => {
       set.delete(listener);
-      if (set.size === 0) this.receiptWaiters.delete(idHex);
+      if (set.size === 0) this.outcomeWaiters.delete(idHex);
     };
   }
 
@@ -67,9 +82,9 @@ export class CommitEvents {
     const height = event.header.height;
     event.transactions.forEach((tx, index) => {
       const receipt = event.receipts[index]!;
-      if (this.receiptWaiters.size > 0) {
-        const waiters = this.receiptWaiters.get(bytesToHex(tx.id));
-        if (waiters !== undefined) for (const waiter of [...waiters]) waiter(height, receipt);
+      if (this.outcomeWaiters.size > 0) {
+        const waiters = this.outcomeWaiters.get(bytesToHex(tx.id));
+        if (waiters !== undefined) for (const waiter of [...waiters]) waiter({ committed: true, height, receipt });
       }
       if (this.walletListeners.size > 0) {
         for (const walletId of walletsTouched(receipt)) {
@@ -78,6 +93,12 @@ export class CommitEvents {
         }
       }
     });
+    if (this.outcomeWaiters.size > 0) {
+      for (const { id, code, message } of event.discarded) {
+        const waiters = this.outcomeWaiters.get(bytesToHex(id));
+        if (waiters !== undefined) for (const waiter of [...waiters]) waiter({ committed: false, height, code, message });
+      }
+    }
     for (const listener of [...this.blockListeners]) listener(event);
   }
 }

@@ -215,7 +215,10 @@ export class NodeService {
           queueMicrotask(() => listener({ type: 'receipt', id, height: String(stored.height), receipt: receiptToJson(stored.receipt) }));
           return () => {};
         }
-        return this.events.onReceipt(id, (height, receipt) => listener({ type: 'receipt', id, height: String(height), receipt: receiptToJson(receipt) }));
+        // A discarded transaction has no receipt; if it is sent again, its receipt comes then.
+        return this.events.onOutcome(id, (outcome) => {
+          if (outcome.committed) listener({ type: 'receipt', id, height: String(outcome.height), receipt: receiptToJson(outcome.receipt) });
+        });
       }
       case 'wallet':
         return this.events.onWallet(topic.walletId, (height, id, receipt) =>

@@ -7,9 +7,9 @@
 //   - no limit is broken: no successful payment above the payer's per-payment limit,
 //     no day's payments above the per-day limit, no credit taking a wallet above its cap;
 //   - no payment id is applied twice;
-//   - failed receipts carry no events;
+//   - failed receipts carry no events; wrong nonces and unknown senders get none (discarded);
 // and at the end that replaying the same blocks from genesis gives byte-identical
-// receipts and change sets.
+// receipts, discards and change sets.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -197,7 +197,7 @@ test('random command sequences conserve money, respect limits, never reuse a pay
     fc.property(blocks, (plan) => {
       const chain = start();
       const replayStart = { height: chain.height, time: chain.timestampMs };
-      const history: { txs: VerifiedTransaction[]; timestampMs: bigint; receipts: Uint8Array[]; changes: string }[] = [];
+      const history: { txs: VerifiedTransaction[]; timestampMs: bigint; receipts: Uint8Array[]; discarded: string; changes: string }[] = [];
       const settled = new Set<string>();
       const paidOnDay = new Map<string, bigint>();
       let tiers = new Map([...readWallets(chain)].map(([id, w]) => [id, w.tier]));
@@ -221,19 +221,25 @@ test('random command sequences conserve money, respect limits, never reuse a pay
           txs,
           timestampMs,
           receipts: result.receipts.map((r) => encode(ReceiptSchema, r)),
+          discarded: JSON.stringify(result.discarded),
           changes: result.changes.map((c) => `${bytesToHex(c.key)}=${c.value === undefined ? '-' : bytesToHex(c.value)}`).join(','),
         });
 
+        // Discarded ones (a wrong nonce) get no receipt; the receipts are the others', in order.
+        const discarded = new Set(result.discarded.map((d) => d.index));
+        for (const d of result.discarded) outcomes.set(`discarded:${d.error}`, (outcomes.get(`discarded:${d.error}`) ?? 0) + 1);
+        const included = txs.filter((_, i) => !discarded.has(i));
+        assert.equal(result.receipts.length, included.length, 'a receipt for each transaction not discarded');
         // Per transaction, in order: limits and payment ids against a model of tiers.
         const tierChanged = new Set<string>();
         result.receipts.forEach((receipt, i) => {
-          const outcome = `${txs[i]!.command.kind.case}:${receipt.error || 'OK'}`;
+          const outcome = `${included[i]!.command.kind.case}:${receipt.error || 'OK'}`;
           outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
           if (receipt.code !== 0) {
             assert.equal(receipt.events.length, 0, 'a failed transaction emits nothing');
             return;
           }
-          const kind = txs[i]!.command.kind;
+          const kind = included[i]!.command.kind;
           if (kind.case === 'openWallet' || kind.case === 'setWalletTier') {
             tiers.set(kind.value.walletId, kind.value.tier);
             tierChanged.add(kind.value.walletId);
@@ -274,6 +280,7 @@ test('random command sequences conserve money, respect limits, never reuse a pay
       for (const entry of history) {
         const result = replay.block(entry.txs, entry.timestampMs);
         assert.deepEqual(result.receipts.map((r) => encode(ReceiptSchema, r)), entry.receipts);
+        assert.equal(JSON.stringify(result.discarded), entry.discarded);
         assert.equal(result.changes.map((c) => `${bytesToHex(c.key)}=${c.value === undefined ? '-' : bytesToHex(c.value)}`).join(','), entry.changes);
       }
     }),
