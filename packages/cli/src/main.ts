@@ -65,12 +65,13 @@ program
   .option('--block-interval <ms>', "the nodes' block.interval_min_ms: least time between blocks with payments (default: 0)", integer('--block-interval', 0, 999))
   .option('--json', 'print the result as JSON')
   .option('--keep', "keep the network's homes and node logs, and print where")
+  .option('--spread', "send each wallet's payments to its own validator (as a bank's customers use their bank's node) instead of all to the first")
   .addOption(cryptoOption())
   .action(async (o) => process.exit(await benchCommand(o)));
 
 program
   .command('bench-drive', { hidden: true })
-  .requiredOption('--api <url>')
+  .requiredOption('--api <urls>', 'the validators\' API addresses, comma-separated')
   .requiredOption('--keys <dir>')
   .requiredOption('--suite <suite>')
   .requiredOption('--chain-id <id>')
@@ -81,7 +82,7 @@ program
   .requiredOption('--rate <n>', '', integer('--rate', 0, 1_000_000))
   .requiredOption('--warmup <n>', '', integer('--warmup', 0, 10_000_000))
   .action(async (o) => {
-    console.log(JSON.stringify(await benchDrive({ ...o, chainId: o.chainId })));
+    console.log(JSON.stringify(await benchDrive({ ...o, apis: (o.api as string).split(','), chainId: o.chainId })));
     process.exit(0);
   });
 

@@ -4,7 +4,12 @@ import { utf8ToBytes, getSuite, WalletKind, type SuiteName } from '@tongbao/prot
 import { createClient, getStatus, submitBinary } from '@tongbao/sdk';
 
 export interface DriveOptions {
-  readonly api: string;
+  /**
+   * The validators' API addresses. Setup goes through the first; each wallet's payments
+   * go to one of them (wallet i to api[i mod n]), as a bank's customers use their bank's
+   * node, so every validator admits, batches and answers its share.
+   */
+  readonly apis: readonly string[];
   readonly keys: string;
   readonly suite: SuiteName;
   readonly chainId: string;
@@ -48,6 +53,8 @@ export interface DriveResult {
   readonly latencyMs: { readonly p50: number; readonly p90: number; readonly p99: number; readonly max: number };
   /** Blocks committed during the timed window (on the node driven). */
   readonly blocks: number;
+  /** Payments committed through each API address of DriveOptions.apis, warm-up included. */
+  readonly committedByEntry: readonly number[];
 }
 
 /** Written on stderr when the timed window opens. */
@@ -57,12 +64,15 @@ const progress = (text: string): void => void process.stderr.write(`\r\x1b[K[dri
 
 /**
  * The benchmark's load generator, in its own process: sets up funded wallets, pre-signs
- * every payment (not timed), then submits them in binary chunks with `inflight` requests
- * in flight, each waiting until its transactions are committed. A payment's latency is
- * from its request leaving to the node answering that it is committed.
+ * every payment (not timed), then submits them in binary chunks — `inflight` chunks in
+ * flight, or one every RATE_TICK_MS at a rate — each chunk split into one request per
+ * validator (its wallets' payments), each waiting until its transactions are committed.
+ * A payment's latency is from its request leaving to the node answering that it is
+ * committed.
  */
 export async function benchDrive(options: DriveOptions): Promise<DriveResult> {
-  const client = createClient({ url: options.api, suite: options.suite, chainId: options.chainId });
+  const clients = options.apis.map((url) => createClient({ url, suite: options.suite, chainId: options.chainId }));
+  const client = clients[0]!;
   const crypto = getSuite(options.suite);
   const org = (id: string) => new NonceSigner(options.suite, options.chainId, readKeyFile(join(options.keys, `${id}.json`)).keys);
   const pboc = org('pboc');
@@ -102,6 +112,7 @@ export async function benchDrive(options: DriveOptions): Promise<DriveResult> {
 
   const latencies: number[] = [];
   let committed = 0;
+  const committedByEntry = clients.map(() => 0);
   let failed = 0;
   const failures = new Map<string, { count: number; example: string }>();
   let next = 0;
@@ -123,15 +134,24 @@ export async function benchDrive(options: DriveOptions): Promise<DriveResult> {
   };
   if (options.warmup === 0) openWindow();
   const started = performance.now();
-  const send = async (chunk: Uint8Array[]): Promise<void> => {
+  // Payment k is wallet (k mod W)'s: its validator is that wallet's.
+  const entryOf = (k: number): number => (k % options.wallets) % clients.length;
+  /** Payments [start, end), each to its wallet's validator: one request per validator. */
+  const send = async (start: number, end: number): Promise<void> => {
+    const byEntry: Uint8Array[][] = clients.map(() => []);
+    for (let k = start; k < end; k++) byEntry[entryOf(k)]!.push(payments[k]!);
+    await Promise.all(byEntry.map((chunk, entry) => (chunk.length === 0 ? undefined : sendTo(entry, chunk))));
+  };
+  const sendTo = async (entry: number, chunk: Uint8Array[]): Promise<void> => {
     const sent = performance.now();
     const sentInWindow = timedWindow !== undefined;
-    const results = await submitBinary(client, { transactions: chunk, wait: 'committed', timeoutMs: 60_000, receipts: 'brief' });
+    const results = await submitBinary(clients[entry]!, { transactions: chunk, wait: 'committed', timeoutMs: 60_000, receipts: 'brief' });
     const answered = performance.now();
     const counted = options.rate === 0 ? timedWindow !== undefined : sentInWindow;
     for (const result of results) {
       if (result.status === 'committed' && (result.receipt?.code ?? 0) === 0) {
         committed++;
+        committedByEntry[entry]!++;
         if (counted) {
           timedCommitted++;
           latencies.push(answered - sent);
@@ -153,9 +173,9 @@ export async function benchDrive(options: DriveOptions): Promise<DriveResult> {
   if (options.rate === 0) {
     const worker = async (): Promise<void> => {
       while (next < payments.length) {
-        const chunk = payments.slice(next, next + options.chunk);
-        next += chunk.length;
-        await send(chunk);
+        const start = next;
+        next = Math.min(payments.length, next + options.chunk);
+        await send(start, next);
       }
     };
     await Promise.all(Array.from({ length: options.inflight }, worker));
@@ -169,7 +189,7 @@ export async function benchDrive(options: DriveOptions): Promise<DriveResult> {
       while (next < payments.length && !done()) {
         const due = Math.min(payments.length, first + Math.floor(((performance.now() - phaseStarted) / 1000) * options.rate) + 1);
         if (due > next) {
-          requests.push(send(payments.slice(next, due)));
+          requests.push(send(next, due));
           next = due;
         }
         await new Promise((resolve) => setTimeout(resolve, RATE_TICK_MS));
@@ -204,6 +224,7 @@ export async function benchDrive(options: DriveOptions): Promise<DriveResult> {
     committedPerSecond: Math.round((timedCommitted / elapsedMs) * 1000),
     latencyMs: { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: Math.round(latencies[latencies.length - 1] ?? 0) },
     blocks,
+    committedByEntry,
   };
 }
 

@@ -4,7 +4,7 @@
 // count only the rest; at an offered rate the window counts the payments sent in it, so
 // the throughput it reports cannot exceed the rate offered (a warm-up backlog drained in
 // the window once made it); and a warm-up that would leave nothing to time is refused
-// before any network starts.
+// before any network starts. With --spread each wallet pays through its own validator.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -22,12 +22,14 @@ async function bench(...args: string[]): Promise<{ status: number | null; stdout
   return { status, stdout, stderr };
 }
 
-test('bench times only the payments committed after the warm-up', { timeout: 180_000 }, async () => {
-  const run = await bench('--validators', '2', '--wallets', '20', '--payments', '600', '--chunk', '50', '--inflight', '2', '--warmup', '200', '--json');
+test('bench times only the payments committed after the warm-up; --spread sends each wallet to its own validator', { timeout: 180_000 }, async () => {
+  const run = await bench('--validators', '2', '--wallets', '20', '--payments', '600', '--chunk', '50', '--inflight', '2', '--warmup', '200', '--spread', '--json');
   assert.equal(run.status, 0, run.stderr);
   const result = JSON.parse(run.stdout) as Record<string, unknown>;
   assert.equal(result['failed'], 0);
   assert.equal(result['payments'], 600);
+  // Wallet i pays through validator i mod 2: half of the payments each.
+  assert.deepEqual(result['committedByEntryPoint'], [300, 300]);
   // The window opens at the first reply that brings the count to 200: a request of 50 may overshoot it.
   const warmup = result['warmup'] as number;
   assert.ok(warmup >= 200 && warmup < 250, `warm-up ${warmup}`);
@@ -51,6 +53,7 @@ test('bench at an offered rate reports no more than the rate it offered', { time
   assert.ok(committed > 0 && committed <= 1200 - (result['warmup'] as number), `${committed} committed in the window`);
   // One tick's worth over the rate at most: the driver sends what is due every 50 ms.
   assert.ok((result['committedPerSecond'] as number) <= 300 * 1.1, `${result['committedPerSecond']}/s at 300 offered`);
+  assert.deepEqual(result['committedByEntryPoint'], [1200], 'without --spread, all through the first validator');
 });
 
 test('bench refuses a warm-up as long as the run', { timeout: 30_000 }, async () => {

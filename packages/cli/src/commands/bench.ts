@@ -26,6 +26,8 @@ export interface BenchOptions {
   readonly json?: boolean;
   /** Keep the network's directory (homes, node logs) instead of removing it. */
   readonly keep?: boolean;
+  /** Send each wallet's payments to its own validator rather than all to the first. */
+  readonly spread?: boolean;
 }
 
 /** Without --warmup, the first payments / WARMUP_SHARE_DEFAULT committed are not timed. */
@@ -155,7 +157,7 @@ export async function benchCommand(options: BenchOptions): Promise<number> {
       process.execPath,
       [
         ...extraNodeFlags(),
-        MAIN, 'bench-drive', '--api', network.apiUrls[0]!, '--keys', network.keysDir, '--suite', options.crypto, '--chain-id', network.consortium.chainId,
+        MAIN, 'bench-drive', '--api', (options.spread === true ? network.apiUrls : network.apiUrls.slice(0, 1)).join(','), '--keys', network.keysDir, '--suite', options.crypto, '--chain-id', network.consortium.chainId,
         '--wallets', String(options.wallets), '--payments', String(options.payments), '--chunk', String(options.chunk), '--inflight', String(options.inflight), '--rate', String(options.rate),
         '--warmup', String(warmup),
       ],
@@ -184,6 +186,7 @@ export async function benchCommand(options: BenchOptions): Promise<number> {
       crypto: options.crypto,
       wallets: options.wallets,
       offeredPerSecond: options.rate === 0 ? 'as fast as possible' : options.rate,
+      committedByEntryPoint: drive.committedByEntry,
       blockIntervalMinMs: options.blockInterval ?? 0,
       payments: drive.payments,
       warmup: drive.warmup,
@@ -206,7 +209,7 @@ export async function benchCommand(options: BenchOptions): Promise<number> {
     if (options.json) console.log(JSON.stringify(result, null, 2));
     else {
       console.log(`tongbao bench — ${result.validators} validator(s), ${result.crypto}, ${result.payments} pre-signed payments among ${result.wallets} wallets`);
-      console.log(`  offered load                     ${options.rate === 0 ? `as fast as ${options.inflight} requests of ${options.chunk} in flight allow` : `${options.rate} payments per second`}`);
+      console.log(`  offered load                     ${options.rate === 0 ? `as fast as ${options.inflight} chunks of ${options.chunk} in flight allow` : `${options.rate} payments per second`}, ${options.spread === true ? `each wallet's to its own validator (${result.validators} entry points)` : 'all to the first validator'}`);
       if (result.blockIntervalMinMs > 0) console.log(`  block interval                   at least ${result.blockIntervalMinMs} ms between blocks with payments`);
       console.log(`  warm-up                          the first ${result.warmup} committed, not timed (code compiled, caches warm${options.rate === 0 ? ', pipeline full' : '; drained before the window'})`);
       console.log(`  committed payments per second   ${result.committedPerSecond}   (${result.committed} committed in ${(result.elapsedMs / 1000).toFixed(1)} s after the warm-up; ${result.failed} failed)`);
