@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { assert, TongbaoError, type SuiteName, type VerifiedTransaction } from '@tongbao/protocol';
-import type { VerifyOutcome, VerifyRequest, VerifyResponse } from './verify-messages.js';
+import { assert, decodeTransaction, TongbaoError, type Command, type SuiteName, type VerifiedTransaction } from '@tongbao/protocol';
+import type { VerifyRequest, VerifyResponse } from './verify-messages.js';
 
 export type VerifyResult =
   | { readonly ok: true; readonly transaction: VerifiedTransaction }
@@ -23,18 +23,48 @@ interface PendingRequest {
   readonly reject: (error: unknown) => void;
 }
 
-/** Joins a worker's outcomes with the transactions' bytes and the packed ids and senders. */
+/**
+ * A transaction the worker threads verified, as the main thread keeps it while it waits
+ * for its block: bytes, id, sender and nonce, its command decoded from the bytes when
+ * first read (by execution, or by the mempool's admission check) and kept from then on.
+ * The bytes were found canonical by the worker, so decoding them cannot fail.
+ */
+class WorkerVerifiedTransaction implements VerifiedTransaction {
+  #command: Command | undefined;
+
+  constructor(
+    readonly id: Uint8Array,
+    readonly bytes: Uint8Array,
+    readonly sender: Uint8Array,
+    readonly nonce: bigint,
+  ) {}
+
+  get command(): Command {
+    return (this.#command ??= decodeTransaction(this.bytes).body!.command!);
+  }
+}
+
+/** Joins a worker's answer with the transactions' bytes. */
 function results(transactions: readonly Uint8Array[], response: VerifyResponse): VerifyResult[] {
-  const { outcomes, keys, idBytes, senderBytes } = response;
-  assert(outcomes.length === transactions.length, 'a worker answers for every transaction it was sent');
-  let offset = 0;
-  return outcomes.map((outcome: VerifyOutcome, index): VerifyResult => {
-    if (!outcome.ok) return outcome;
+  const { failures, nonces, keys, idBytes, senderBytes } = response;
+  assert(failures.length + nonces.length === transactions.length, 'a worker answers for every transaction it was sent');
+  const out: VerifyResult[] = new Array(transactions.length);
+  let failure = 0;
+  let valid = 0;
+  for (let index = 0; index < transactions.length; index++) {
+    const failed = failures[failure];
+    if (failed !== undefined && failed.index === index) {
+      out[index] = { ok: false, code: failed.code, message: failed.message };
+      failure++;
+      continue;
+    }
+    const offset = valid * (idBytes + senderBytes);
     const id = keys.subarray(offset, offset + idBytes);
     const sender = keys.subarray(offset + idBytes, offset + idBytes + senderBytes);
-    offset += idBytes + senderBytes;
-    return { ok: true, transaction: { id, bytes: transactions[index]!, sender, nonce: outcome.nonce, command: outcome.command } };
-  });
+    out[index] = { ok: true, transaction: new WorkerVerifiedTransaction(id, transactions[index]!, sender, nonces[valid]!) };
+    valid++;
+  }
+  return out;
 }
 
 /**
