@@ -5,7 +5,7 @@
 // network failure, timeout), GET-only retries, proof verification and its failures
 // (tampered proof, balance, record, header → ProofVerificationError), nonces from
 // pendingNonce counted locally, submission in JSON / batch / binary frames with
-// wait 'committed', waitForReceipt over WebSocket and by polling, and subscriptions that
+// wait 'committed', waitForReceipt over WebSocket (a receipt, or a discard) and by polling, and subscriptions that
 // reconnect and resubscribe after the server drops the socket.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -261,7 +261,7 @@ function emit(event: Record<string, unknown>): void {
     const match = topics.some(
       (t) =>
         (t.subscribe === 'blocks' && event.type === 'block') ||
-        (t.subscribe === 'receipt' && event.type === 'receipt' && t.id === event.id) ||
+        (t.subscribe === 'receipt' && (event.type === 'receipt' || event.type === 'discarded') && t.id === event.id) ||
         (t.subscribe === 'wallet' && event.type === 'wallet' && t.walletId === event.walletId),
     );
     if (match) socket.send(JSON.stringify(event));
@@ -444,6 +444,19 @@ test('waitForReceipt resolves from the WebSocket receipt event', async () => {
   const { height, receipt } = await waiting;
   assert.equal(height, 9n);
   assert.equal(receipt.code, 0);
+});
+
+test('waitForReceipt rejects with TransactionRejectedError when the subscription reports the transaction discarded', async () => {
+  const account = createLocalAccount({ suite: 'ed25519', secretKey: keys.secretKey });
+  const signed = await signCommand(client, { account, command: pay(22) });
+  assert.equal((await submitTransaction(client, { transaction: signed })).status, 'accepted');
+  subscribeMessages = [];
+  const waiting = waitForReceipt(client, { id: signed.id, timeoutMs: 5_000, pollIntervalMs: 10_000 });
+  await until(() => subscribeMessages.some((m) => m.includes(signed.id)), 'the receipt subscription');
+  await new Promise((r) => setTimeout(r, 20));
+  const message = "nonce 7 is not this sender's next nonce 5; sign the next transaction with nonce 5";
+  emit({ type: 'discarded', id: signed.id, height: '11', code: 'NONCE_MISMATCH', message });
+  await assert.rejects(waiting, (error: unknown) => error instanceof TransactionRejectedError && error.code === 'NONCE_MISMATCH' && error.message === message);
 });
 
 test('waitForReceipt falls back to polling without a WebSocket, and times out typed', async () => {

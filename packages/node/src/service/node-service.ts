@@ -215,10 +215,13 @@ export class NodeService {
           queueMicrotask(() => listener({ type: 'receipt', id, height: String(stored.height), receipt: receiptToJson(stored.receipt) }));
           return () => {};
         }
-        // A discarded transaction has no receipt; if it is sent again, its receipt comes then.
-        return this.events.onOutcome(id, (outcome) => {
-          if (outcome.committed) listener({ type: 'receipt', id, height: String(outcome.height), receipt: receiptToJson(outcome.receipt) });
-        });
+        return this.events.onOutcome(id, (outcome) =>
+          listener(
+            outcome.committed
+              ? { type: 'receipt', id, height: String(outcome.height), receipt: receiptToJson(outcome.receipt) }
+              : { type: 'discarded', id, height: String(outcome.height), code: outcome.code, message: outcome.message },
+          ),
+        );
       }
       case 'wallet':
         return this.events.onWallet(topic.walletId, (height, id, receipt) =>

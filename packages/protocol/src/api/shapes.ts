@@ -214,8 +214,22 @@ export const WalletEvent = Type.Object({
   height: U64,
   receipt: ProtoJson('tongbao.v1.Receipt'),
 });
-export const SubscriptionEvent = Type.Union([BlockEvent, ReceiptEvent, WalletEvent]);
+/**
+ * To a receipt subscription: consensus ordered the transaction into block `height` but
+ * execution left it out — it could not consume its sender's nonce — so it has no receipt
+ * and changed nothing; one sent early may be sent again.
+ */
+export const DiscardedEvent = Type.Object({
+  type: Type.Literal('discarded'),
+  id: Hash,
+  height: U64,
+  /** Why (NONCE_MISMATCH, UNKNOWN_SENDER), and what to do; not `error`, which marks the node's error messages. */
+  code: Type.String(),
+  message: Type.String(),
+});
+export const SubscriptionEvent = Type.Union([BlockEvent, ReceiptEvent, WalletEvent, DiscardedEvent]);
 export type SubscriptionEvent = Static<typeof SubscriptionEvent>;
+export type DiscardedEvent = Static<typeof DiscardedEvent>;
 export type BlockEvent = Static<typeof BlockEvent>;
 export type ReceiptEvent = Static<typeof ReceiptEvent>;
 export type WalletEvent = Static<typeof WalletEvent>;

@@ -13,7 +13,9 @@ export type SubscriptionTopic =
 export type SubscriptionEvent =
   | { readonly type: 'block'; readonly height: bigint; readonly hash: string; readonly timestampMs: bigint; readonly transactionCount: number }
   | { readonly type: 'receipt'; readonly id: string; readonly height: bigint; readonly receipt: Receipt }
-  | { readonly type: 'wallet'; readonly walletId: string; readonly id: string; readonly height: bigint; readonly receipt: Receipt };
+  | { readonly type: 'wallet'; readonly walletId: string; readonly id: string; readonly height: bigint; readonly receipt: Receipt }
+  /** To a receipt subscription: the transaction was ordered into block `height` but left out (it could not consume its nonce). */
+  | { readonly type: 'discarded'; readonly id: string; readonly height: bigint; readonly code: string; readonly message: string };
 
 /** 'open' after every (re)connection: a caller that must not miss events catches up by querying then. */
 export type SubscriptionStatus = 'connecting' | 'open' | 'reconnecting' | 'closed';
@@ -97,6 +99,8 @@ function toEvent(json: unknown): SubscriptionEvent {
         height: BigInt(event.height),
         receipt: decodeProtoJson(ReceiptSchema, event.receipt, what),
       };
+    case 'discarded':
+      return { type: 'discarded', id: event.id, height: BigInt(event.height), code: event.code, message: event.message };
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Receipt } from '@tongbao/protocol/portable';
 import type { Client } from '../clients/createClient.js';
-import { WaitTimeoutError, type InvalidParameterError } from '../errors.js';
+import { TransactionRejectedError, WaitTimeoutError, type InvalidParameterError } from '../errors.js';
 import { toHashHex } from '../utils/validate.js';
 import { getTransaction } from './getTransaction.js';
 import { subscribe, type Subscription } from './subscribe.js';
@@ -21,7 +21,7 @@ export interface WaitForReceiptReturnType {
   readonly receipt: Receipt;
 }
 
-export type WaitForReceiptErrorType = WaitTimeoutError | InvalidParameterError;
+export type WaitForReceiptErrorType = WaitTimeoutError | TransactionRejectedError | InvalidParameterError;
 
 /** Longest wait one call may ask for. */
 export const WAIT_FOR_RECEIPT_MS_MAX = 10 * 60_000;
@@ -34,7 +34,8 @@ const POLL_PERIODS_WHILE_SUBSCRIBED = 10;
  * /v1/transactions/:id as well — once at the start and after every (re)connection (the
  * commit may have happened before the subscription was in place), slowly while the
  * subscription is open, at pollIntervalMs while it is not. Throws WaitTimeoutError after
- * timeoutMs; the transaction may still commit later.
+ * timeoutMs; the transaction may still commit later. Throws TransactionRejectedError when
+ * the subscription reports it discarded (ordered, but it could not consume its nonce).
  *
  * @example
  * const signed = await signCommand(client, { account, command })
@@ -98,6 +99,9 @@ export function waitForReceipt(client: Client, parameters: WaitForReceiptParamet
           topics: [{ subscribe: 'receipt', id }],
           onEvent: (event) => {
             if (event.type === 'receipt' && event.id === id) finish({ value: { id, height: event.height, receipt: event.receipt } });
+            if (event.type === 'discarded' && event.id === id) {
+              finish({ error: new TransactionRejectedError(event.code, event.message, { details: { id, height: event.height.toString() } }) });
+            }
           },
           onError: (error) => {
             lastError = error;
