@@ -63,6 +63,13 @@ export const TIMED_PHASE_MARKER = '[driver] timed phase starts';
 const progress = (text: string): void => void process.stderr.write(`\r\x1b[K[driver] ${text}`);
 
 /**
+ * The timed phase's progress line at most this often: written on every answer (up to a
+ * hundred a second under --spread) it cost the driver a tenth of its CPU, and its parent
+ * as much again to pass it on — CPU the validators on this machine then lacked.
+ */
+const PROGRESS_INTERVAL_MS = 250;
+
+/**
  * The benchmark's load generator, in its own process: sets up funded wallets, pre-signs
  * every payment (not timed), then submits them in binary chunks — `inflight` chunks in
  * flight, or one every RATE_TICK_MS at a rate — each chunk split into one request per
@@ -134,6 +141,7 @@ export async function benchDrive(options: DriveOptions): Promise<DriveResult> {
   };
   if (options.warmup === 0) openWindow();
   const started = performance.now();
+  let lastProgressMs = 0;
   // Payment k is wallet (k mod W)'s: its validator is that wallet's.
   const entryOf = (k: number): number => (k % options.wallets) % clients.length;
   /** Payments [start, end), each to its wallet's validator: one request per validator. */
@@ -167,6 +175,8 @@ export async function benchDrive(options: DriveOptions): Promise<DriveResult> {
     }
     if (counted) lastTimedAnswerMs = answered;
     if (options.rate === 0 && timedWindow === undefined && committed >= options.warmup) openWindow();
+    if (answered - lastProgressMs < PROGRESS_INTERVAL_MS) return;
+    lastProgressMs = answered;
     if (timedWindow === undefined) progress(`warm-up: ${committed}/${options.warmup} committed, ${failed} failed, ${Math.round((committed / (performance.now() - started)) * 1000)}/s`);
     else progress(`${timedCommitted} committed in the timed window, ${failed} failed, ${Math.round((timedCommitted / (performance.now() - timedWindow.startedMs)) * 1000)}/s`);
   };
