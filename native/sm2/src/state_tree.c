@@ -1452,69 +1452,7 @@ static napi_value checkpointed(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/*
- * (handle, key) → { siblings, leaf, leafKeyHash, leafValueHash }: the proof path of `key`
- * in the committed tree. leaf: 0 an empty position, 1 the key's own leaf, 2 another
- * key's leaf (whose hashes come with it).
- */
-static napi_value prove(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
-  if (!arguments(env, info, 2, argv)) return NULL;
-  Tree *tree = tree_of(env, argv[0]);
-  if (tree == NULL) return NULL;
-  const uint8_t *key;
-  size_t key_length;
-  if (!bytes_of(env, argv[1], &key, &key_length)) return NULL;
-  if (setjmp(tree->fail)) {
-    end_call(tree);
-    return NULL;
-  }
-  uint8_t key_hash[HASH_BYTES];
-  digest(tree, key, key_length, key_hash);
-  uint8_t *siblings = arena_alloc(tree, 256 * HASH_BYTES);
-  size_t sibling_count = 0;
-  int leaf = 0;
-  const uint8_t *leaf_key_hash = NULL, *leaf_value_hash = NULL;
-  if (!is_zero_hash(tree->root)) {
-    Page *page = load_page(tree, NULL, 0, NULL, -1, tree->root);
-    int slot = 0;
-    for (int depth = 0;; depth++) {
-      int kind = page_kind(page, slot);
-      if (kind == EMPTY) break;
-      if (kind == LEAF) {
-        leaf_key_hash = page_key_hash(page, slot);
-        leaf_value_hash = page_value_hash(page, slot);
-        leaf = memcmp(leaf_key_hash, key_hash, HASH_BYTES) == 0 ? 1 : 2;
-        break;
-      }
-      check(tree, depth < 256, "a path is at most 256 levels deep");
-      int bit = path_bit(key_hash, depth);
-      int child = 2 * slot + 1 + bit;
-      const uint8_t *sibling = page_hash(page, child + (bit == 0 ? 1 : -1));
-      memcpy(siblings + sibling_count * HASH_BYTES, sibling == NULL ? ZERO_HASH : sibling, HASH_BYTES);
-      sibling_count++;
-      const uint8_t *child_hash = page_hash(page, child);
-      if (child_hash == NULL) break;
-      if (child < NODE_SLOTS) {
-        slot = child;
-      } else {
-        page = load_page(tree, NULL, (depth + 1) / DEPTH_BITS, key_hash, -1, child_hash);
-        slot = 0;
-      }
-    }
-  }
-  napi_value result, leaf_value;
-  napi_create_object(env, &result);
-  set_named(env, result, "siblings", new_bytes(env, siblings, sibling_count * HASH_BYTES));
-  napi_create_uint32(env, (uint32_t)leaf, &leaf_value);
-  set_named(env, result, "leaf", leaf_value);
-  if (leaf != 0) {
-    set_named(env, result, "leafKeyHash", new_bytes(env, leaf_key_hash, HASH_BYTES));
-    set_named(env, result, "leafValueHash", new_bytes(env, leaf_value_hash, HASH_BYTES));
-  }
-  end_call(tree);
-  return result;
-}
+/* ---- reading one key's path ------------------------------------------------------- */
 
 /* The page at `level` on `path` if memory holds it (dirty or cached), else NULL: no fetch. */
 static Page *held_page(Tree *tree, int level, const uint8_t *path, const uint8_t *expected) {
@@ -1527,6 +1465,92 @@ static Page *held_page(Tree *tree, int level, const uint8_t *path, const uint8_t
   return page;
 }
 
+enum { PATH_EMPTY, PATH_LEAF, PATH_NOT_HELD };
+
+/*
+ * Follows `key_hash`'s path down the committed tree: PATH_EMPTY where it ends at an empty
+ * position, PATH_LEAF at a leaf (*leaf_page, *leaf_slot; which key's, the caller
+ * compares), PATH_NOT_HELD at a page memory lacks when `fetch` is 0 (with 1 it is read
+ * from the store). With `siblings`, each level's sibling hash is appended to it.
+ */
+static int follow_path(Tree *tree, const uint8_t *key_hash, int fetch, uint8_t *siblings, size_t *sibling_count, const Page **leaf_page, int *leaf_slot) {
+  if (is_zero_hash(tree->root)) return PATH_EMPTY;
+  Page *page = fetch ? load_page(tree, NULL, 0, NULL, -1, tree->root) : held_page(tree, 0, NULL, tree->root);
+  int slot = 0;
+  for (int depth = 0; page != NULL; depth++) {
+    int kind = page_kind(page, slot);
+    if (kind == EMPTY) return PATH_EMPTY;
+    if (kind == LEAF) {
+      *leaf_page = page;
+      *leaf_slot = slot;
+      return PATH_LEAF;
+    }
+    check(tree, depth < 256, "a path is at most 256 levels deep");
+    int bit = path_bit(key_hash, depth);
+    int child = 2 * slot + 1 + bit;
+    if (siblings != NULL) {
+      const uint8_t *sibling = page_hash(page, child + (bit == 0 ? 1 : -1));
+      memcpy(siblings + *sibling_count * HASH_BYTES, sibling == NULL ? ZERO_HASH : sibling, HASH_BYTES);
+      (*sibling_count)++;
+    }
+    const uint8_t *child_hash = page_hash(page, child);
+    if (child_hash == NULL) return PATH_EMPTY;
+    if (child < NODE_SLOTS) {
+      slot = child;
+    } else {
+      int level = (depth + 1) / DEPTH_BITS;
+      page = fetch ? load_page(tree, NULL, level, key_hash, -1, child_hash) : held_page(tree, level, key_hash, child_hash);
+      slot = 0;
+    }
+  }
+  return PATH_NOT_HELD;
+}
+
+/* The (handle, key) arguments of prove and lookup; 0 (a JavaScript exception pending) if they are not. */
+static int tree_and_key(napi_env env, napi_callback_info info, Tree **tree, const uint8_t **key, size_t *key_length) {
+  napi_value argv[2];
+  if (!arguments(env, info, 2, argv)) return 0;
+  *tree = tree_of(env, argv[0]);
+  return *tree != NULL && bytes_of(env, argv[1], key, key_length);
+}
+
+/*
+ * (handle, key) → { siblings, leaf, leafKeyHash, leafValueHash }: the proof path of `key`
+ * in the committed tree. leaf: 0 an empty position, 1 the key's own leaf, 2 another
+ * key's leaf (whose hashes come with it).
+ */
+static napi_value prove(napi_env env, napi_callback_info info) {
+  Tree *tree;
+  const uint8_t *key;
+  size_t key_length;
+  if (!tree_and_key(env, info, &tree, &key, &key_length)) return NULL;
+  if (setjmp(tree->fail)) {
+    end_call(tree);
+    return NULL;
+  }
+  uint8_t key_hash[HASH_BYTES];
+  digest(tree, key, key_length, key_hash);
+  uint8_t *siblings = arena_alloc(tree, 256 * HASH_BYTES);
+  size_t sibling_count = 0;
+  const Page *leaf_page = NULL;
+  int leaf_slot = 0;
+  int leaf = 0;
+  if (follow_path(tree, key_hash, 1, siblings, &sibling_count, &leaf_page, &leaf_slot) == PATH_LEAF) {
+    leaf = memcmp(page_key_hash(leaf_page, leaf_slot), key_hash, HASH_BYTES) == 0 ? 1 : 2;
+  }
+  napi_value result, leaf_value;
+  napi_create_object(env, &result);
+  set_named(env, result, "siblings", new_bytes(env, siblings, sibling_count * HASH_BYTES));
+  napi_create_uint32(env, (uint32_t)leaf, &leaf_value);
+  set_named(env, result, "leaf", leaf_value);
+  if (leaf != 0) {
+    set_named(env, result, "leafKeyHash", new_bytes(env, page_key_hash(leaf_page, leaf_slot), HASH_BYTES));
+    set_named(env, result, "leafValueHash", new_bytes(env, page_value_hash(leaf_page, leaf_slot), HASH_BYTES));
+  }
+  end_call(tree);
+  return result;
+}
+
 /*
  * (handle, key) → 0 when the committed tree certainly lacks `key`, 1 when it holds it,
  * 2 when a page on the key's path is not in memory (the caller then reads the store).
@@ -1535,13 +1559,10 @@ static Page *held_page(Tree *tree, int level, const uint8_t *path, const uint8_t
  * instead of a LevelDB lookup that finds nothing.
  */
 static napi_value lookup(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
-  if (!arguments(env, info, 2, argv)) return NULL;
-  Tree *tree = tree_of(env, argv[0]);
-  if (tree == NULL) return NULL;
+  Tree *tree;
   const uint8_t *key;
   size_t key_length;
-  if (!bytes_of(env, argv[1], &key, &key_length)) return NULL;
+  if (!tree_and_key(env, info, &tree, &key, &key_length)) return NULL;
   if (setjmp(tree->fail)) {
     end_call(tree);
     return NULL;
@@ -1550,27 +1571,11 @@ static napi_value lookup(napi_env env, napi_callback_info info) {
   if (!is_zero_hash(tree->root)) {
     uint8_t key_hash[HASH_BYTES];
     digest(tree, key, key_length, key_hash);
-    Page *page = held_page(tree, 0, NULL, tree->root);
-    int slot = 0;
-    for (int depth = 0; page != NULL; depth++) {
-      int kind = page_kind(page, slot);
-      if (kind == EMPTY) break;
-      if (kind == LEAF) {
-        answer = memcmp(page_key_hash(page, slot), key_hash, HASH_BYTES) == 0 ? 1 : 0;
-        break;
-      }
-      check(tree, depth < 256, "a path is at most 256 levels deep");
-      int child = 2 * slot + 1 + path_bit(key_hash, depth);
-      const uint8_t *child_hash = page_hash(page, child);
-      if (child_hash == NULL) break;
-      if (child < NODE_SLOTS) {
-        slot = child;
-      } else {
-        page = held_page(tree, (depth + 1) / DEPTH_BITS, key_hash, child_hash);
-        slot = 0;
-      }
-    }
-    if (page == NULL) answer = 2;
+    const Page *leaf_page = NULL;
+    int leaf_slot = 0;
+    int reached = follow_path(tree, key_hash, 0, NULL, NULL, &leaf_page, &leaf_slot);
+    if (reached == PATH_NOT_HELD) answer = 2;
+    else if (reached == PATH_LEAF) answer = memcmp(page_key_hash(leaf_page, leaf_slot), key_hash, HASH_BYTES) == 0 ? 1 : 0;
   }
   end_call(tree);
   napi_value result;
