@@ -60,7 +60,7 @@ export interface ProducedBlock {
   readonly hash: Uint8Array;
   readonly receipts: readonly Receipt[];
   readonly transactionIds: readonly Uint8Array[];
-  /** The transactions of the block, in order (after duplicates were skipped). */
+  /** The transactions of the block, in order (those execution did not discard). */
   readonly executed: readonly VerifiedTransaction[];
   readonly rejected: readonly RejectedTransaction[];
   readonly timings: BlockTimings;
@@ -156,11 +156,8 @@ export class Ledger {
       }
     });
     const included = this.app.prepareProposal(ctx, verified, this.store.state, options.limits ?? DEFAULT_BLOCK_LIMITS);
-    const rejectedCount = rejected.length;
-    const produced = await this.commit(ctx, included, rejected, performance.now() - started);
-    // prepareProposal picks only transactions that consume their nonce in turn.
-    assert(produced.rejected.length === rejectedCount, 'no transaction prepareProposal picked is discarded');
-    return produced;
+    // prepareProposal picks only transactions that consume their nonce in turn: none is discarded.
+    return this.commit(ctx, included, rejected, performance.now() - started, false);
   }
 
   /**
@@ -171,7 +168,7 @@ export class Ledger {
    * (indexes into `transactions`): a transaction id appears on the chain once.
    */
   async executeOrdered(transactions: readonly VerifiedTransaction[], options: { timestampMs: bigint; proposer: Uint8Array }): Promise<ProducedBlock> {
-    return this.commit(this.nextContext(options), transactions, [], 0);
+    return this.commit(this.nextContext(options), transactions, [], 0, true);
   }
 
   private nextContext(options: { timestampMs: bigint; proposer: Uint8Array }): BlockContext {
@@ -186,16 +183,19 @@ export class Ledger {
   /**
    * Executes `candidates` and commits the block of those not discarded; `rejected`
    * (transactions refused before execution) gains the discarded ones, by their index
-   * among `candidates`.
+   * among `candidates`. A discard when `discardsExpected` is false is a bug: nothing is
+   * written then.
    */
   private async commit(
     ctx: BlockContext,
     candidates: readonly VerifiedTransaction[],
     rejected: RejectedTransaction[],
     decodeMs: number,
+    discardsExpected: boolean,
   ): Promise<ProducedBlock> {
     const executeStarted = performance.now();
     const { receipts, receiptBytes, changes, discarded } = this.app.finalizeBlock(ctx, candidates, this.store.state);
+    assert(discardsExpected || discarded.length === 0, 'no transaction prepareProposal picked is discarded');
     let txs = candidates;
     if (discarded.length > 0) {
       const left = new Set<number>();

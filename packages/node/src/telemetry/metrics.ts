@@ -12,7 +12,7 @@ export class NodeMetrics {
   });
   readonly transactionsRejected = new Counter({
     name: 'tongbao_transactions_rejected_total',
-    help: 'transactions refused before entering the mempool, by code',
+    help: 'transactions refused before entering the mempool, or ordered but discarded by execution (a nonce not the next), by code',
     labelNames: ['code'] as const,
     registers: [this.registry],
   });
