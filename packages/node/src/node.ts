@@ -86,7 +86,10 @@ export class TongbaoNode {
     const ledgerKv = await LevelKeyValueStore.open(join(home.dataDir, 'ledger'));
     const consensusKv = await LevelKeyValueStore.open(join(home.dataDir, 'consensus'));
     // The config's pattern admits exactly these two values.
-    const ledger = await Ledger.open(ledgerKv, genesis, { stateTree: config.node.stateTree as StateTreeImplementation });
+    const ledger = await Ledger.open(ledgerKv, genesis, {
+      stateTree: config.node.stateTree as StateTreeImplementation,
+      stateTreeCachedPagesMax: config.node.stateTreeCachedPagesMax,
+    });
     const metrics = new NodeMetrics();
     const events = new CommitEvents();
     const consensusStore = new ConsensusStore(consensusKv);

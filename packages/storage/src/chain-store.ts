@@ -260,6 +260,11 @@ export class ChainStore {
     return store;
   }
 
+  /** State tree pages held decoded in memory now (at most nodeCacheEntriesMax, besides those changed since the checkpoint). */
+  stateTreeCachedPages(): number {
+    return this.tree.cachedPages();
+  }
+
   /** Which state tree this store runs ('native' or the 'javascript' reference): for logs and status. */
   get stateTreeKind(): 'native' | 'javascript' {
     return this.tree instanceof NativeStateTree ? 'native' : 'javascript';

@@ -22,6 +22,8 @@ test('an empty file gives the defaults, and the rendered default file parses to 
   assert.equal(defaults.mempool.transactionsMax, 500_000);
   assert.equal(defaults.log.level, 'info');
   assert.deepEqual(parseConfig(renderDefaultConfig()), defaults);
+  assert.equal(defaults.node.stateTreeCachedPagesMax, 1 << 18);
+  assert.equal(parseConfig('[node]\nstate_tree_cached_pages_max = 5').node.stateTreeCachedPagesMax, 5);
 });
 
 test('values out of bounds, of the wrong type, unknown keys and sections are refused by name', () => {

@@ -1,5 +1,6 @@
 import { parse as parseToml } from 'smol-toml';
 import { TongbaoError } from '@tongbao/protocol';
+import { NODE_CACHE_ENTRIES_MAX_DEFAULT } from '@tongbao/storage';
 
 /**
  * One configuration file per node (`tongbao.toml` in its home folder). Every limit has
@@ -16,6 +17,8 @@ export interface NodeConfig {
     readonly validatorKeyFile: string;
     /** 'auto' or 'javascript': which state tree the ledger runs (storage/open-state-tree.ts). */
     readonly stateTree: string;
+    /** State tree pages kept decoded in memory (about 2 KB each). */
+    readonly stateTreeCachedPagesMax: number;
   };
   readonly api: {
     /** host:port; port 0 picks a free port (tests). */
@@ -118,6 +121,12 @@ export const CONFIG_FIELDS: { readonly [S in Section]: Readonly<Record<keyof Nod
     stateTree: str('auto', 'the state tree: auto (native code where the addon is built, as npm ci does) or javascript (the reference, about three times slower); both keep the same pages and roots', {
       pattern: /^(auto|javascript)$/,
     }),
+    stateTreeCachedPagesMax: int(
+      0,
+      1 << 24,
+      NODE_CACHE_ENTRIES_MAX_DEFAULT,
+      'state tree pages kept decoded in memory, about 2 KB each (the default is about 512 MB at most); a page missing is read from disk and re-hashed, so size it to the state: below 2 disables the cache',
+    ),
   },
   api: {
     listen: str('127.0.0.1:8545', 'host:port of the HTTP and WebSocket API', { pattern: /^[A-Za-z0-9.:[\]-]+:\d{1,5}$/ }),

@@ -233,3 +233,14 @@ test('ordered transactions that cannot consume their nonce are left out, never r
   assert.equal(indexReads, 3, 'the index is read only by the three lookups above');
   await checkChain(ledger);
 });
+
+test('node.state_tree_cached_pages_max bounds the pages the ledger keeps decoded, and changes no result', async () => {
+  const ledgers = [
+    await Ledger.open(new MemoryKeyValueStore(), consortium.genesis, { stateTreeCachedPagesMax: 0 }),
+    await Ledger.open(new MemoryKeyValueStore(), consortium.genesis),
+  ];
+  for (const ledger of ledgers) await runScenario(ledger);
+  assert.deepEqual(ledgers[0]!.store.head()!.header.stateRoot, ledgers[1]!.store.head()!.header.stateRoot);
+  assert.equal(ledgers[0]!.store.stateTreeCachedPages(), 0, 'no cache');
+  assert.ok(ledgers[1]!.store.stateTreeCachedPages() > 0, 'the default cache holds pages');
+});

@@ -81,6 +81,8 @@ export class LedgerError extends TongbaoError {
 export interface LedgerOptions {
   /** Which state tree the store runs (node.state_tree); results never depend on it. */
   readonly stateTree?: StateTreeImplementation;
+  /** State tree pages kept decoded in memory (node.state_tree_cached_pages_max); results never depend on it. */
+  readonly stateTreeCachedPagesMax?: number;
 }
 
 export class Ledger {
@@ -103,7 +105,11 @@ export class Ledger {
   /** Opens the ledger on a store, writing the genesis state if the store is empty. */
   static async open(kv: KeyValueStore, genesis: Genesis, options: LedgerOptions = {}): Promise<Ledger> {
     const suite = getSuite(suiteNameFromId(genesis.cryptoSuite));
-    const store = await ChainStore.open(kv, { hash: suite.hash, ...(options.stateTree === undefined ? {} : { stateTree: options.stateTree }) });
+    const store = await ChainStore.open(kv, {
+      hash: suite.hash,
+      ...(options.stateTree === undefined ? {} : { stateTree: options.stateTree }),
+      ...(options.stateTreeCachedPagesMax === undefined ? {} : { nodeCacheEntriesMax: options.stateTreeCachedPagesMax }),
+    });
     const app = createApplication({ chainId: genesis.chainId });
     const genesisBytes = encode(GenesisSchema, genesis);
     const stored = store.genesis();
