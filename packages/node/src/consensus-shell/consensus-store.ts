@@ -48,9 +48,10 @@ export interface StoredCommit {
 export class ConsensusStore {
   /**
    * The uncommitted-block records on disk, by key (hex): those written since open, and
-   * once loadUncommitted has run (at start, or at the first commit) those found at open. Deleting committed ones by a range
-   * scan instead would walk every deletion LevelDB has not yet compacted away — thousands
-   * of them after a few minutes of blocks, on every commit.
+   * once loadUncommitted has run (at start, or at the first commit) those found at open.
+   * Deleting committed ones by a range scan instead would walk every deletion LevelDB has
+   * not yet compacted away — thousands of them after a few minutes of blocks, on every
+   * commit.
    */
   private readonly uncommitted = new Map<string, { readonly height: bigint; readonly key: Uint8Array }>();
   private uncommittedScanned = false;

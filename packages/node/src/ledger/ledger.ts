@@ -1,7 +1,6 @@
 import {
   assert,
   blockHash,
-  bytesToHex,
   BlockHeaderSchema,
   BlockSchema,
   create,

@@ -1,4 +1,4 @@
-import { bytesToHex, type api, type Receipt } from '@tongbao/protocol';
+import { bytesToHex, type api } from '@tongbao/protocol';
 import type { SubmitOptions } from '@tongbao/api';
 import type { Mempool } from '../mempool/mempool.js';
 import type { VerifierPool } from '../mempool/verifier-pool.js';
