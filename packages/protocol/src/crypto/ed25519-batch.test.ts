@@ -228,59 +228,56 @@ test('the native batch refuses arguments of the wrong shape with TONGBAO_ED25519
   assert.equal(batch.ed25519VerifyBatch(new Uint8Array(0), new Uint8Array(0), new Uint8Array(0), new Uint32Array(0)), true);
 });
 
-test('the addon remembers prepared keys by slot: keys sharing a slot never stand in for each other', () => {
-  // Slots are chosen by the key's first 12 bits; generate keys until two share one.
-  const bySlot = new Map<number, ReturnType<typeof suite.generateKeyPair>>();
-  let pair: [ReturnType<typeof suite.generateKeyPair>, ReturnType<typeof suite.generateKeyPair>] | undefined;
-  while (pair === undefined) {
+test('the addon remembers prepared keys in two-way sets: keys sharing a set never stand in for each other', () => {
+  // Sets are chosen by the key's first 13 bits and hold two keys; generate keys until
+  // three share one, so that each use of one evicts another.
+  type KeyPair = ReturnType<typeof suite.generateKeyPair>;
+  const bySet = new Map<number, KeyPair[]>();
+  let found: KeyPair[] | undefined;
+  while (found === undefined) {
     const keys = suite.generateKeyPair();
-    const slot = (keys.publicKey[0]! | (keys.publicKey[1]! << 8)) & 4095;
-    const earlier = bySlot.get(slot);
-    if (earlier !== undefined) pair = [earlier, keys];
-    else bySlot.set(slot, keys);
+    const set = (keys.publicKey[0]! | (keys.publicKey[1]! << 8)) & 8191;
+    const members = bySet.get(set) ?? [];
+    members.push(keys);
+    bySet.set(set, members);
+    if (members.length === 3) found = members;
   }
-  const [first, second] = pair;
+  const trio: KeyPair[] = found;
   const message = Buffer.from('pay the merchant');
-  const byFirst = suite.sign(first.secretKey, message);
-  const bySecond = suite.sign(second.secretKey, message);
+  const signed = trio.map((keys) => suite.sign(keys.secretKey, message));
   for (let round = 0; round < 3; round++) {
-    // Each key evicts the other from the shared slot in turn.
-    assert.equal(suite.verify(first.publicKey, message, byFirst), true);
-    assert.equal(suite.verify(second.publicKey, message, byFirst), false);
-    assert.equal(suite.verify(second.publicKey, message, bySecond), true);
-    assert.equal(suite.verify(first.publicKey, message, bySecond), false);
-    // In one batch both keys take the slot; each signature still answers to its own key.
+    for (let i = 0; i < 3; i++) {
+      const other = (i + 1) % 3;
+      assert.equal(suite.verify(trio[i]!.publicKey, message, signed[i]!), true);
+      assert.equal(suite.verify(trio[other]!.publicKey, message, signed[i]!), false);
+    }
+    // In one batch all three take the set; each signature still answers to its own key.
     assert.deepEqual(
-      suite.verifyMany([
-        { publicKey: first.publicKey, message, signature: byFirst },
-        { publicKey: second.publicKey, message, signature: bySecond },
-        { publicKey: first.publicKey, message, signature: byFirst },
-      ]),
-      [true, true, true],
+      suite.verifyMany([0, 1, 2, 0, 2].map((i) => ({ publicKey: trio[i]!.publicKey, message, signature: signed[i]! }))),
+      [true, true, true, true, true],
     );
     assert.deepEqual(
       suite.verifyMany([
-        { publicKey: first.publicKey, message, signature: byFirst },
-        { publicKey: second.publicKey, message, signature: byFirst },
+        { publicKey: trio[0]!.publicKey, message, signature: signed[0]! },
+        { publicKey: trio[1]!.publicKey, message, signature: signed[2]! },
       ]),
       [true, false],
     );
   }
   // The batch equation itself (verifyMany would hide a wrong table behind its one-by-one fallback).
-  const keys = new Uint8Array(96);
-  keys.set(first.publicKey, 0);
-  keys.set(second.publicKey, 32);
-  keys.set(first.publicKey, 64);
-  const signatures = new Uint8Array(192);
-  signatures.set(byFirst, 0);
-  signatures.set(bySecond, 64);
-  signatures.set(byFirst, 128);
-  const messages = new Uint8Array(Buffer.concat([message, message, message]));
-  const ends = Uint32Array.of(message.length, 2 * message.length, 3 * message.length);
+  const order = [0, 1, 2, 0];
+  const keys = new Uint8Array(32 * order.length);
+  const signatures = new Uint8Array(64 * order.length);
+  order.forEach((i, at) => {
+    keys.set(trio[i]!.publicKey, 32 * at);
+    signatures.set(signed[i]!, 64 * at);
+  });
+  const messages = new Uint8Array(Buffer.concat(order.map(() => message)));
+  const ends = Uint32Array.from(order.map((_, at) => (at + 1) * message.length));
   assert.equal(sm2Native.binding!.ed25519VerifyBatch(keys, signatures, messages, ends), true);
-  // A small-order key sharing a cached key's slot is refused, not looked up.
+  // A small-order key sharing a cached key's set is refused, not looked up.
   const smallOrder = TORSION.toBytes();
-  assert.equal(suite.verify(smallOrder, message, byFirst), false);
+  assert.equal(suite.verify(smallOrder, message, signed[0]!), false);
 });
 
 test('worker threads verify with their own addon state, and a thread that ends frees it: later threads still verify', async () => {
