@@ -91,8 +91,11 @@ export class Mempool {
     if (!check.ok) return refuse(check.error, check.message);
     const senderHex = bytesToHex(tx.sender);
     let queue = this.senders.get(senderHex);
-    const committedNonce = getNextNonce(state, tx.sender) ?? 0n;
-    if (queue === undefined) queue = { sender: tx.sender, committedNonce, readyNonce: committedNonce, byNonce: new Map() };
+    if (queue === undefined) {
+      // A sender with transactions waiting has its committed nonce kept up to date by removeCommitted.
+      const committedNonce = getNextNonce(state, tx.sender) ?? 0n;
+      queue = { sender: tx.sender, committedNonce, readyNonce: committedNonce, byNonce: new Map() };
+    }
     if (tx.nonce > queue.committedNonce + BigInt(this.limits.nonceGapMax)) {
       return refuse(
         'NONCE_TOO_FAR_AHEAD',
@@ -147,11 +150,13 @@ export class Mempool {
    * nonce the chain has now passed, and re-reads committed nonces of affected senders.
    */
   removeCommitted(transactions: readonly VerifiedTransaction[], state: StateReader): void {
+    // A validator whose clients sent nothing (its blocks are other validators' batches) has nothing to drop.
+    if (this.senders.size === 0) return;
     const touched = new Set<string>();
     for (const tx of transactions) {
       const entry = this.byId.get(bytesToHex(tx.id));
       if (entry !== undefined) this.remove(entry);
-      touched.add(bytesToHex(tx.sender));
+      touched.add(entry?.senderHex ?? bytesToHex(tx.sender));
     }
     for (const senderHex of touched) {
       const queue = this.senders.get(senderHex);
