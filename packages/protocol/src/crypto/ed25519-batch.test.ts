@@ -206,6 +206,46 @@ test('random mixes of valid, corrupted and edge-case signatures: batched, one by
   );
 });
 
+/** The addon's batch equation alone, without verifyMany's one-by-one fallback that would hide a wrong decoding. */
+function rawBatch(checks: readonly SignatureCheck[]): boolean {
+  const keys = new Uint8Array(32 * checks.length);
+  const signatures = new Uint8Array(64 * checks.length);
+  const ends = new Uint32Array(checks.length);
+  let length = 0;
+  checks.forEach((check, i) => {
+    keys.set(check.publicKey, 32 * i);
+    signatures.set(check.signature, 64 * i);
+    length += check.message.length;
+    ends[i] = length;
+  });
+  const messages = new Uint8Array(Buffer.concat(checks.map((check) => check.message)));
+  return sm2Native.binding!.ed25519VerifyBatch(keys, signatures, messages, ends);
+}
+
+test('a batch decodes its R values eight at a time (AVX-512 IFMA where the CPU has it) to the points one by one gives', () => {
+  // A y on no curve point: the encoding is canonical, the square root fails.
+  let offCurve: Uint8Array | undefined;
+  for (let y = 2n; offCurve === undefined; y++) {
+    try {
+      Point.fromBytes(le32(y), false);
+    } catch {
+      offCurve = le32(y);
+    }
+  }
+  // Lengths around the groups of eight, the last group short or full.
+  for (let n = 1; n <= 19; n++) {
+    const checks = Array.from({ length: n }, (_, i) => (i % 3 === 2 ? handSigned(Buffer.from(`r ${n} ${i}`), { torsionInR: true }) : honest()));
+    assert.equal(rawBatch(checks), true, `${n} valid signatures`);
+    for (const at of new Set([0, n >> 1, n - 1])) {
+      const signature = new Uint8Array(checks[at]!.signature);
+      signature.set(offCurve, 0);
+      const spoiled = checks.map((check, i) => (i === at ? { ...check, signature } : check));
+      assert.equal(rawBatch(spoiled), false, `${n} signatures, R at ${at} on no point`);
+      assert.deepEqual(suite.verifyMany(spoiled), checks.map((_, i) => i !== at));
+    }
+  }
+});
+
 test('the native batch refuses arguments of the wrong shape with TONGBAO_ED25519_ARGUMENTS', () => {
   const batch = sm2Native.binding!;
   const loose = batch.ed25519VerifyBatch as (...args: unknown[]) => boolean;
