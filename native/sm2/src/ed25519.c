@@ -22,8 +22,8 @@
  * z_i). If every signature is valid the sum is exactly zero; if one is not, it is zero
  * with probability about 2^-128. Straus' method shares the 253 doublings over the batch,
  * so each signature costs its two point decodings and about 64 additions. A key's decoding
- * is cached (wallets pay again and again); R's square roots run eight at a time with
- * AVX-512 IFMA where the CPU has it (ed25519_ifma.c).
+ * is cached (wallets pay again and again); where the CPU has AVX-512 IFMA, R's square
+ * roots run eight at a time and the sum as eight partial sums (ed25519_ifma.c).
  *
  * Field elements are five 51-bit limbs (unsigned __int128 products); points are in
  * extended twisted Edwards coordinates (Hisil, Wong, Carter and Dawson, 2008).
@@ -248,11 +248,11 @@ static void ge_identity(ge *p) {
   fe_zero(p->X); fe_one(p->Y); fe_one(p->Z); fe_zero(p->T);
 }
 
-/* A cached point's sums are lazy (see fe_add_lazy): they are only ever multiplied. */
 static void ge_to_cached(ge_cached *c, const ge *p) {
-  fe_add_lazy(c->YplusX, p->Y, p->X);
-  fe_sub_lazy(c->YminusX, p->Y, p->X);
-  fe_add_lazy(c->Z2, p->Z, p->Z);
+  /* Carried, not lazy: the eight-lane sum (ed25519_ifma.c) reads these limbs, and IFMA takes 52 bits of each. */
+  fe_add(c->YplusX, p->Y, p->X);
+  fe_sub(c->YminusX, p->Y, p->X);
+  fe_add(c->Z2, p->Z, p->Z);
   fe_mul(c->T2d, p->T, FE_D2);
 }
 
@@ -495,6 +495,8 @@ static void wnaf(naf_digits *out, const unsigned char s[32], int w) {
 #define BASE_TABLE 64
 
 static ge_cached base_table[BASE_TABLE];
+/* The identity, cached: what a lane of the eight-lane sum adds when it has nothing to add. */
+static ge_cached identity_cached;
 static pthread_once_t base_once = PTHREAD_ONCE_INIT;
 static int base_ready = 0;
 
@@ -520,6 +522,9 @@ static void build_base_table(void) {
   ge b;
   if (!ge_frombytes(&b, BASE_BYTES)) return;
   odd_multiples(base_table, BASE_TABLE, &b);
+  ge identity;
+  ge_identity(&identity);
+  ge_to_cached(&identity_cached, &identity);
   base_ready = 1;
 }
 
@@ -534,6 +539,70 @@ typedef struct {
   uint32_t term;
   int32_t digit;
 } msm_digit;
+
+/*
+ * The additions of msm's doubling loop shared among eight lanes, each summing its own
+ * terms (a signature's two terms share a lane, the base point is lane 0's), with the
+ * lanes' sums added at the end: the same point, since addition is associative. At each
+ * position the lanes run as many steps as the busiest of them has digits there; the
+ * others add the identity. 0 if out of memory.
+ */
+static int msm_eight_lanes(ge *r, const signed char base_digit[257], const msm_digit *digits, const uint32_t starts[258],
+                           const msm_term *terms, int top) {
+  ed25519_msm_step *steps = malloc(((size_t)starts[257] + 257) * sizeof *steps);
+  uint32_t *step_starts = malloc(258 * sizeof(uint32_t));
+  if (steps == NULL || step_starts == NULL) {
+    free(steps);
+    free(step_starts);
+    return 0;
+  }
+  uint32_t n = 0;
+  for (int i = 0; i <= 256; i++) {
+    step_starts[i] = n;
+    uint32_t used[8] = {0}, depth = 0;
+    /* k = starts[i] - 1 stands for the base point's digit, when it has one here. */
+    for (int64_t k = (int64_t)starts[i] - (base_digit[i] != 0); k < (int64_t)starts[i + 1]; k++) {
+      int d, lane;
+      const ge_cached *table;
+      if (k < (int64_t)starts[i]) {
+        d = base_digit[i];
+        lane = 0;
+        table = base_table;
+      } else {
+        d = digits[k].digit;
+        lane = (int)((digits[k].term >> 1) & 7);
+        table = terms[digits[k].term].table;
+      }
+      if (used[lane] == depth) {
+        ed25519_msm_step *fresh = &steps[n + depth];
+        for (int l = 0; l < 8; l++) fresh->entry[l] = (const uint64_t *)&identity_cached;
+        fresh->negate = 0;
+        depth++;
+      }
+      ed25519_msm_step *step = &steps[n + used[lane]++];
+      step->entry[lane] = (const uint64_t *)&table[(d < 0 ? -d : d) >> 1];
+      if (d < 0) step->negate |= (uint8_t)(1u << lane);
+    }
+    n += depth;
+  }
+  step_starts[257] = n;
+  uint64_t lanes[8][20];
+  ed25519_msm_x8(lanes, top, step_starts, steps);
+  free(steps);
+  free(step_starts);
+  memcpy(r, lanes[0], sizeof *r);
+  for (int lane = 1; lane < 8; lane++) {
+    ge point;
+    ge_cached cached;
+    memcpy(&point, lanes[lane], sizeof point);
+    ge_to_cached(&cached, &point);
+    ge_add_cached(r, r, &cached, 0);
+  }
+  return 1;
+}
+
+/* Terms from which the eight-lane sum pays for its lanes' idle steps and final additions. */
+#define MSM_EIGHT_LANES_TERMS_MIN 16
 
 /*
  * [base_scalar]B + sum [scalar_i]P_i over prepared terms; the result's identity-ness is
@@ -562,6 +631,11 @@ static int msm(ge *r, const unsigned char base_scalar[32], const msm_term *terms
   }
   int top = 256;
   while (top >= 0 && base_digit[top] == 0 && starts[top] == starts[top + 1]) top--;
+  if (count >= MSM_EIGHT_LANES_TERMS_MIN && ed25519_ifma_available()) {
+    int done = msm_eight_lanes(r, base_digit, digits, starts, terms, top);
+    free(digits);
+    return done;
+  }
   ge_identity(r);
   for (int i = top; i >= 0; i--) {
     /* T of a doubling is needed only when an addition follows it at the same position. */

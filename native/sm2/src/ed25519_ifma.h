@@ -12,4 +12,22 @@ int ed25519_ifma_available(void);
  */
 void ed25519_pow22523_x8(uint64_t out[8][5], const uint64_t in[8][5]);
 
+/*
+ * One addition step of the eight-lane sum: in each lane, a cached point (ed25519.c's
+ * ge_cached: Y+X, Y-X, 2Z, 2dT, five 51-bit limbs each, every limb below 2^52) to add, or
+ * subtract where the lane's bit of `negate` is set. A lane with nothing to add adds the
+ * identity.
+ */
+typedef struct {
+  const uint64_t *entry[8];
+  uint8_t negate;
+} ed25519_msm_step;
+
+/*
+ * Eight partial sums at once: from the identity, for each position i from `top` down to
+ * 0, double every lane, then run steps[step_starts[i] .. step_starts[i + 1]). out[lane] is
+ * the lane's point X, Y, Z, T (ed25519.c's ge), limbs below 2^52.
+ */
+void ed25519_msm_x8(uint64_t out[8][20], int top, const uint32_t *step_starts, const ed25519_msm_step *steps);
+
 #endif

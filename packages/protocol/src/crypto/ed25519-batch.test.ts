@@ -222,7 +222,7 @@ function rawBatch(checks: readonly SignatureCheck[]): boolean {
   return sm2Native.binding!.ed25519VerifyBatch(keys, signatures, messages, ends);
 }
 
-test('a batch decodes its R values eight at a time (AVX-512 IFMA where the CPU has it) to the points one by one gives', () => {
+test('a batch decodes its R values and sums its terms eight lanes at a time (AVX-512 IFMA where the CPU has it), with the verdicts one by one gives', () => {
   // A y on no curve point: the encoding is canonical, the square root fails.
   let offCurve: Uint8Array | undefined;
   for (let y = 2n; offCurve === undefined; y++) {
@@ -232,16 +232,24 @@ test('a batch decodes its R values eight at a time (AVX-512 IFMA where the CPU h
       offCurve = le32(y);
     }
   }
-  // Lengths around the groups of eight, the last group short or full.
-  for (let n = 1; n <= 19; n++) {
-    const checks = Array.from({ length: n }, (_, i) => (i % 3 === 2 ? handSigned(Buffer.from(`r ${n} ${i}`), { torsionInR: true }) : honest()));
+  // Lengths around the groups of eight (the last group short or full) and the lanes'
+  // threshold, up to a full native batch; the batch equation alone must hold, and fail
+  // for one off-curve R or one wrong s at either end or in the middle.
+  const lengths = [...Array.from({ length: 19 }, (_, i) => i + 1), 31, 32, 33, ED25519_BATCH_SIGNATURES_MAX];
+  for (const n of lengths) {
+    const checks = Array.from({ length: n }, (_, i) =>
+      i % 5 === 2 ? handSigned(Buffer.from(`r ${n} ${i}`), { torsionInR: true }) : i % 5 === 4 ? handSigned(Buffer.from(`a ${n} ${i}`), { torsionInKey: true }) : honest(),
+    );
     assert.equal(rawBatch(checks), true, `${n} valid signatures`);
     for (const at of new Set([0, n >> 1, n - 1])) {
-      const signature = new Uint8Array(checks[at]!.signature);
-      signature.set(offCurve, 0);
-      const spoiled = checks.map((check, i) => (i === at ? { ...check, signature } : check));
-      assert.equal(rawBatch(spoiled), false, `${n} signatures, R at ${at} on no point`);
-      assert.deepEqual(suite.verifyMany(spoiled), checks.map((_, i) => i !== at));
+      for (const spoil of ['off-curve R', 'wrong s'] as const) {
+        const signature = new Uint8Array(checks[at]!.signature);
+        if (spoil === 'off-curve R') signature.set(offCurve, 0);
+        else signature[32 + (at % 31)]! ^= 1 << (at % 8);
+        const spoiled = checks.map((check, i) => (i === at ? { ...check, signature } : check));
+        assert.equal(rawBatch(spoiled), false, `${n} signatures, ${spoil} at ${at}`);
+        assert.deepEqual(suite.verifyMany(spoiled), checks.map((_, i) => i !== at), `${n} signatures, ${spoil} at ${at}`);
+      }
     }
   }
 });
