@@ -16,6 +16,7 @@
  * are not by default, and the column arrays would live in memory: 3× slower).
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include "ed25519_ifma.h"
 
@@ -234,7 +235,8 @@ int ed25519_ifma_available(void) {
   static int available = -1;
   if (available < 0) {
     __builtin_cpu_init();
-    available = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512ifma");
+    /* TONGBAO_ED25519_SCALAR (any value) keeps the scalar path: for tests of it, and for comparisons. */
+    available = getenv("TONGBAO_ED25519_SCALAR") == NULL && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512ifma");
   }
   return available;
 }
