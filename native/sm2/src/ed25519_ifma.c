@@ -1,9 +1,10 @@
 /*
- * Ed25519 batch verification's two costly parts eight at a time, with AVX-512 IFMA
+ * Ed25519 batch verification's costly parts eight at a time, with AVX-512 IFMA
  * (52-bit multiply-add) where the CPU has it:
  *   - z^((p - 5) / 8) in GF(2^255 - 19) for eight elements: the square root in a point's
  *     decoding, which a batch needs for every signature's R and which is a chain of 250
  *     squarings that one element cannot run in parallel;
+ *   - the tables of odd multiples of eight R values, and their small-order tests;
  *   - the multi-scalar sum's doublings and additions as eight partial sums in the lanes
  *     (ed25519.c schedules which point each lane adds at each step).
  *
@@ -217,6 +218,74 @@ IFMA static void msm_x8_ifma(uint64_t out[8][20], int top, const uint32_t *step_
   }
 }
 
+/* ---------- eight points' tables of odd multiples ---------- */
+
+IFMA static void odd_multiples_x8_ifma(uint64_t out[8][8][20], int small_order[8], const uint64_t points[8][20]) {
+  ge8 p;
+  fe8 *const fields[4] = {&p.X, &p.Y, &p.Z, &p.T};
+  for (int field = 0; field < 4; field++) {
+    for (int k = 0; k < 5; k++) {
+      int at = 5 * field + k;
+      fields[field]->limb[k] = _mm512_set_epi64((long long)points[7][at], (long long)points[6][at], (long long)points[5][at], (long long)points[4][at],
+                                                (long long)points[3][at], (long long)points[2][at], (long long)points[1][at], (long long)points[0][at]);
+    }
+  }
+  /* [8]P, for the small-order test, which the caller makes on the extracted lanes. */
+  ge8 q;
+  ge8_double(&q, &p);
+  ge8_double(&q, &q);
+  ge8_double(&q, &q);
+  uint64_t lanes[8];
+  const fe8 *q_fields[3] = {&q.X, &q.Y, &q.Z};
+  uint64_t eightfold[8][15];
+  for (int field = 0; field < 3; field++) {
+    for (int k = 0; k < 5; k++) {
+      _mm512_storeu_si512((void *)lanes, q_fields[field]->limb[k]);
+      for (int lane = 0; lane < 8; lane++) eightfold[lane][5 * field + k] = lanes[lane];
+    }
+  }
+  for (int lane = 0; lane < 8; lane++) small_order[lane] = ed25519_is_identity_limbs(eightfold[lane]);
+
+  const __m512i d2[5] = {_mm512_set1_epi64(0x69b9426b2f159LL), _mm512_set1_epi64(0x35050762add7aLL), _mm512_set1_epi64(0x3cf44c0038052LL),
+                         _mm512_set1_epi64(0x6738cc7407977LL), _mm512_set1_epi64(0x2406d9dc56dffLL)};
+  fe8 two_d;
+  for (int k = 0; k < 5; k++) two_d.limb[k] = d2[k];
+  /* Entry i of every lane: (2i + 1)P as a cached point; 2P cached for the additions. */
+  ge8 acc = p, doubled;
+  ge8_double(&doubled, &p);
+  uint64_t doubled_cached[8][20];
+  const uint64_t *doubled_entries[8];
+  for (int i = 0; i < 8; i++) {
+    const ge8 *from = &acc;
+    fe8 cached[4];
+    fe8_add(&cached[0], &from->Y, &from->X);
+    fe8_sub(&cached[1], &from->Y, &from->X);
+    fe8_add(&cached[2], &from->Z, &from->Z);
+    fe8_mul(&cached[3], &from->T, &two_d);
+    for (int field = 0; field < 4; field++) {
+      for (int k = 0; k < 5; k++) {
+        _mm512_storeu_si512((void *)lanes, cached[field].limb[k]);
+        for (int lane = 0; lane < 8; lane++) out[lane][i][5 * field + k] = lanes[lane];
+      }
+    }
+    if (i == 0) {
+      fe8 dc[4];
+      fe8_add(&dc[0], &doubled.Y, &doubled.X);
+      fe8_sub(&dc[1], &doubled.Y, &doubled.X);
+      fe8_add(&dc[2], &doubled.Z, &doubled.Z);
+      fe8_mul(&dc[3], &doubled.T, &two_d);
+      for (int field = 0; field < 4; field++) {
+        for (int k = 0; k < 5; k++) {
+          _mm512_storeu_si512((void *)lanes, dc[field].limb[k]);
+          for (int lane = 0; lane < 8; lane++) doubled_cached[lane][5 * field + k] = lanes[lane];
+        }
+      }
+      for (int lane = 0; lane < 8; lane++) doubled_entries[lane] = doubled_cached[lane];
+    }
+    if (i < 7) ge8_add_cached(&acc, &acc, doubled_entries, 0);
+  }
+}
+
 IFMA static void pow22523_x8_ifma(uint64_t out[8][5], const uint64_t in[8][5]) {
   fe8 z, r;
   for (int k = 0; k < 5; k++) {
@@ -249,6 +318,10 @@ void ed25519_msm_x8(uint64_t out[8][20], int top, const uint32_t *step_starts, c
   msm_x8_ifma(out, top, step_starts, steps);
 }
 
+void ed25519_odd_multiples_x8(uint64_t out[8][8][20], int small_order[8], const uint64_t points[8][20]) {
+  odd_multiples_x8_ifma(out, small_order, points);
+}
+
 #else
 
 int ed25519_ifma_available(void) { return 0; }
@@ -263,6 +336,12 @@ void ed25519_msm_x8(uint64_t out[8][20], int top, const uint32_t *step_starts, c
   (void)top;
   (void)step_starts;
   (void)steps;
+}
+
+void ed25519_odd_multiples_x8(uint64_t out[8][8][20], int small_order[8], const uint64_t points[8][20]) {
+  (void)out;
+  (void)small_order;
+  (void)points;
 }
 
 #endif

@@ -30,4 +30,14 @@ typedef struct {
  */
 void ed25519_msm_x8(uint64_t out[8][20], int top, const uint32_t *step_starts, const ed25519_msm_step *steps);
 
+/*
+ * For eight points (ed25519.c's ge: X, Y, Z, T, limbs below 2^52): out[lane] their odd
+ * multiples 1P, 3P, ..., 15P as cached points (ge_cached), and small_order[lane] whether
+ * [8]P is the identity.
+ */
+void ed25519_odd_multiples_x8(uint64_t out[8][8][20], int small_order[8], const uint64_t points[8][20]);
+
+/* Whether X, Y, Z (five 51-bit limbs each) is the identity: X = 0 and Y = Z. Defined in ed25519.c. */
+int ed25519_is_identity_limbs(const uint64_t xyz[15]);
+
 #endif

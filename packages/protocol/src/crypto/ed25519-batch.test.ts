@@ -206,6 +206,20 @@ test('random mixes of valid, corrupted and edge-case signatures: batched, one by
   );
 });
 
+/**
+ * R = a point of order 8 and s = h a: the cofactored equation holds ([8](sB - hA - R) =
+ * -[8]R = 0), so only the rule's refusal of a small-order R turns it away.
+ */
+function smallOrderRSigned(message: Uint8Array): SignatureCheck {
+  const a = mod(fromLe(randomBytes(64)));
+  const publicKey = Point.BASE.multiply(a).toBytes();
+  const rBytes = TORSION.toBytes();
+  const signature = new Uint8Array(64);
+  signature.set(rBytes, 0);
+  signature.set(le32(mod(challenge(rBytes, publicKey, message) * a)), 32);
+  return { publicKey, message, signature };
+}
+
 /** The addon's batch equation alone, without verifyMany's one-by-one fallback that would hide a wrong decoding. */
 function rawBatch(checks: readonly SignatureCheck[]): boolean {
   const keys = new Uint8Array(32 * checks.length);
@@ -242,11 +256,12 @@ test('a batch decodes its R values and sums its terms eight lanes at a time (AVX
     );
     assert.equal(rawBatch(checks), true, `${n} valid signatures`);
     for (const at of new Set([0, n >> 1, n - 1])) {
-      for (const spoil of ['off-curve R', 'wrong s'] as const) {
+      for (const spoil of ['off-curve R', 'wrong s', 'small-order R'] as const) {
         const signature = new Uint8Array(checks[at]!.signature);
         if (spoil === 'off-curve R') signature.set(offCurve, 0);
-        else signature[32 + (at % 31)]! ^= 1 << (at % 8);
-        const spoiled = checks.map((check, i) => (i === at ? { ...check, signature } : check));
+        else if (spoil === 'wrong s') signature[32 + (at % 31)]! ^= 1 << (at % 8);
+        const replacement = spoil === 'small-order R' ? smallOrderRSigned(checks[at]!.message) : { ...checks[at]!, signature };
+        const spoiled = checks.map((check, i) => (i === at ? replacement : check));
         assert.equal(rawBatch(spoiled), false, `${n} signatures, ${spoil} at ${at}`);
         assert.deepEqual(suite.verifyMany(spoiled), checks.map((_, i) => i !== at), `${n} signatures, ${spoil} at ${at}`);
       }
