@@ -7,7 +7,9 @@
 // identical answers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import sodium from 'sodium-native';
 import sm2Native from '@tongbao/sm2-native';
@@ -267,6 +269,18 @@ test('a batch decodes its R values and sums its terms eight lanes at a time (AVX
       }
     }
   }
+});
+
+test('the scalar path gives the same verdicts: the lanes test again in a process with TONGBAO_ED25519_SCALAR set', () => {
+  // On a CPU with IFMA every batch of eight or more takes the lanes; this keeps the
+  // scalar path of such batches, which other CPUs run, under the same checks.
+  const child = spawnSync(process.execPath, ['--test', '--test-name-pattern=eight lanes at a time', fileURLToPath(import.meta.url)], {
+    // Without NODE_TEST_CONTEXT the child reports in plain TAP rather than to this runner.
+    env: { ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'NODE_TEST_CONTEXT')), TONGBAO_ED25519_SCALAR: '1' },
+    encoding: 'utf8',
+  });
+  assert.equal(child.status, 0, child.stdout + child.stderr);
+  assert.match(child.stdout, /# pass 1\b/);
 });
 
 test('the native batch refuses arguments of the wrong shape with TONGBAO_ED25519_ARGUMENTS', () => {
