@@ -220,6 +220,22 @@ IFMA static void msm_x8_ifma(uint64_t out[8][20], int top, const uint32_t *step_
 
 /* ---------- eight points' tables of odd multiples ---------- */
 
+/* Each lane's point as a cached point (Y+X, Y-X, 2Z, 2dT; 20 limbs) at out[lane]. */
+IFMA static void ge8_store_cached(uint64_t *const out[8], const ge8 *p, const fe8 *two_d) {
+  fe8 cached[4];
+  fe8_add(&cached[0], &p->Y, &p->X);
+  fe8_sub(&cached[1], &p->Y, &p->X);
+  fe8_add(&cached[2], &p->Z, &p->Z);
+  fe8_mul(&cached[3], &p->T, two_d);
+  uint64_t lanes[8];
+  for (int field = 0; field < 4; field++) {
+    for (int k = 0; k < 5; k++) {
+      _mm512_storeu_si512((void *)lanes, cached[field].limb[k]);
+      for (int lane = 0; lane < 8; lane++) out[lane][5 * field + k] = lanes[lane];
+    }
+  }
+}
+
 IFMA static void odd_multiples_x8_ifma(uint64_t out[8][8][20], int small_order[8], const uint64_t points[8][20]) {
   ge8 p;
   fe8 *const fields[4] = {&p.X, &p.Y, &p.Z, &p.T};
@@ -246,6 +262,7 @@ IFMA static void odd_multiples_x8_ifma(uint64_t out[8][8][20], int small_order[8
   }
   for (int lane = 0; lane < 8; lane++) small_order[lane] = ed25519_is_identity_limbs(eightfold[lane]);
 
+  /* 2d, as ed25519.c's FE_D2. */
   const __m512i d2[5] = {_mm512_set1_epi64(0x69b9426b2f159LL), _mm512_set1_epi64(0x35050762add7aLL), _mm512_set1_epi64(0x3cf44c0038052LL),
                          _mm512_set1_epi64(0x6738cc7407977LL), _mm512_set1_epi64(0x2406d9dc56dffLL)};
   fe8 two_d;
@@ -254,34 +271,13 @@ IFMA static void odd_multiples_x8_ifma(uint64_t out[8][8][20], int small_order[8
   ge8 acc = p, doubled;
   ge8_double(&doubled, &p);
   uint64_t doubled_cached[8][20];
+  uint64_t *doubled_lanes[8], *entry_lanes[8];
   const uint64_t *doubled_entries[8];
+  for (int lane = 0; lane < 8; lane++) doubled_entries[lane] = doubled_lanes[lane] = doubled_cached[lane];
+  ge8_store_cached(doubled_lanes, &doubled, &two_d);
   for (int i = 0; i < 8; i++) {
-    const ge8 *from = &acc;
-    fe8 cached[4];
-    fe8_add(&cached[0], &from->Y, &from->X);
-    fe8_sub(&cached[1], &from->Y, &from->X);
-    fe8_add(&cached[2], &from->Z, &from->Z);
-    fe8_mul(&cached[3], &from->T, &two_d);
-    for (int field = 0; field < 4; field++) {
-      for (int k = 0; k < 5; k++) {
-        _mm512_storeu_si512((void *)lanes, cached[field].limb[k]);
-        for (int lane = 0; lane < 8; lane++) out[lane][i][5 * field + k] = lanes[lane];
-      }
-    }
-    if (i == 0) {
-      fe8 dc[4];
-      fe8_add(&dc[0], &doubled.Y, &doubled.X);
-      fe8_sub(&dc[1], &doubled.Y, &doubled.X);
-      fe8_add(&dc[2], &doubled.Z, &doubled.Z);
-      fe8_mul(&dc[3], &doubled.T, &two_d);
-      for (int field = 0; field < 4; field++) {
-        for (int k = 0; k < 5; k++) {
-          _mm512_storeu_si512((void *)lanes, dc[field].limb[k]);
-          for (int lane = 0; lane < 8; lane++) doubled_cached[lane][5 * field + k] = lanes[lane];
-        }
-      }
-      for (int lane = 0; lane < 8; lane++) doubled_entries[lane] = doubled_cached[lane];
-    }
+    for (int lane = 0; lane < 8; lane++) entry_lanes[lane] = out[lane][i];
+    ge8_store_cached(entry_lanes, &acc, &two_d);
     if (i < 7) ge8_add_cached(&acc, &acc, doubled_entries, 0);
   }
 }
