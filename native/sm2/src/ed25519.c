@@ -761,6 +761,30 @@ static const ge_cached *prepared_key(const unsigned char a_bytes[32], ge_cached 
   return table;
 }
 
+/*
+ * Into terms[2i] the odd multiples of -R_i, and into small[i] whether R_i is of small
+ * order, for valid points rs[0 .. count), eight at a time in the IFMA lanes (a short last
+ * group repeats its first point in the spare lanes).
+ */
+static void r_tables_eight_at_a_time(msm_term *terms, int *small, const ge *rs, size_t count) {
+  for (size_t start = 0; start < count; start += 8) {
+    size_t lanes = count - start < 8 ? count - start : 8;
+    uint64_t points[8][20], tables[8][8][20];
+    int small_order[8];
+    for (size_t lane = 0; lane < 8; lane++) {
+      ge negated = rs[start + (lane < lanes ? lane : 0)];
+      fe_neg(negated.X, negated.X);
+      fe_neg(negated.T, negated.T);
+      memcpy(points[lane], &negated, sizeof points[lane]);
+    }
+    ed25519_odd_multiples_x8(tables, small_order, points);
+    for (size_t lane = 0; lane < lanes; lane++) {
+      memcpy(terms[2 * (start + lane)].table, tables[lane], sizeof terms[0].table);
+      small[start + lane] = small_order[lane];
+    }
+  }
+}
+
 /* -1 on an internal failure (OpenSSL), else 1 when all valid, 0 when not. */
 static int verify_batch(const unsigned char *keys, const unsigned char *signatures, const unsigned char *messages,
                         size_t messages_length, const uint32_t *message_ends, size_t count) {
@@ -783,32 +807,14 @@ static int verify_batch(const unsigned char *keys, const unsigned char *signatur
   unsigned char seed[64];
   unsigned int written = 0;
   if (h == NULL || z == NULL || zh == NULL || zs == NULL || s == NULL || base == NULL || seed_md == NULL) { result = -1; goto done; }
-  /* With the lanes: every R's table and small-order test eight at a time, once all decoded. */
-  int r_tables_ready = 0;
+  /* With the lanes: every R's table and small-order test eight at a time; r_small then says they are made. */
   if (count >= 8 && ed25519_ifma_available()) {
     for (size_t i = 0; i < count; i++) {
-      if (!r_valid[i]) { result = 0; goto done; }
+      if (!r_valid[i]) { result = 0; goto done; } /* the lanes take points only */
     }
     r_small = malloc(count * sizeof(int));
     if (r_small == NULL) { result = -1; goto done; }
-    for (size_t start = 0; start < count; start += 8) {
-      size_t lanes = count - start < 8 ? count - start : 8;
-      uint64_t points[8][20], tables[8][8][20];
-      int small[8];
-      /* -R, as the equation uses it; a short last group repeats its first point. */
-      for (size_t lane = 0; lane < 8; lane++) {
-        ge negated = rs[start + (lane < lanes ? lane : 0)];
-        fe_neg(negated.X, negated.X);
-        fe_neg(negated.T, negated.T);
-        memcpy(points[lane], &negated, sizeof points[lane]);
-      }
-      ed25519_odd_multiples_x8(tables, small, points);
-      for (size_t lane = 0; lane < lanes; lane++) {
-        memcpy(terms[2 * (start + lane)].table, tables[lane], sizeof terms[0].table);
-        r_small[start + lane] = small[lane];
-      }
-    }
-    r_tables_ready = 1;
+    r_tables_eight_at_a_time(terms, r_small, rs, count);
   }
   BN_zero(base);
   /* The coefficients' seed: everything the batch verifies, so none can be chosen against it. */
@@ -834,7 +840,7 @@ static int verify_batch(const unsigned char *keys, const unsigned char *signatur
     ge r = rs[i];
     ge_cached key_scratch[TABLE];
     const ge_cached *a_table = is_canonical_scalar(s_bytes) ? prepared_key(a_bytes, key_scratch) : NULL;
-    if (a_table == NULL || !r_valid[i] || (r_tables_ready ? r_small[i] : ge_has_small_order(&r))) {
+    if (a_table == NULL || !r_valid[i] || (r_small != NULL ? r_small[i] : ge_has_small_order(&r))) {
       result = 0;
       goto done;
     }
@@ -873,7 +879,7 @@ static int verify_batch(const unsigned char *keys, const unsigned char *signatur
       memcpy(terms[0].table, a_table, sizeof terms[0].table);
       wnaf(&terms[0].digits, zh_bytes, WINDOW);
     } else {
-      if (!r_tables_ready) odd_multiples(terms[2 * i].table, TABLE, &r);
+      if (r_small == NULL) odd_multiples(terms[2 * i].table, TABLE, &r);
       wnaf(&terms[2 * i].digits, zbytes, WINDOW);
       memcpy(terms[2 * i + 1].table, a_table, sizeof terms[2 * i + 1].table);
       wnaf(&terms[2 * i + 1].digits, zh_bytes, WINDOW);

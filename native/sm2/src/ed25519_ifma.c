@@ -28,6 +28,41 @@
 
 typedef struct { __m512i limb[5]; } fe8;
 
+/* 19 x, as shifts and adds (2^255 = 19 folds a carry out of the top limb back into limb 0). */
+IFMA static inline __m512i times19(__m512i x) {
+  return _mm512_add_epi64(_mm512_add_epi64(_mm512_slli_epi64(x, 4), _mm512_slli_epi64(x, 1)), x);
+}
+
+/* Limbs back under 2^51, limb 0 under 2^52, from limbs under 2^63: what IFMA can take again. */
+IFMA static inline void fe8_carry(fe8 *h) {
+  const __m512i mask = _mm512_set1_epi64((1LL << 51) - 1);
+#pragma GCC unroll 4
+  for (int k = 0; k < 4; k++) {
+    h->limb[k + 1] = _mm512_add_epi64(h->limb[k + 1], _mm512_srli_epi64(h->limb[k], 51));
+    h->limb[k] = _mm512_and_si512(h->limb[k], mask);
+  }
+  __m512i top = _mm512_srli_epi64(h->limb[4], 51);
+  h->limb[4] = _mm512_and_si512(h->limb[4], mask);
+  h->limb[0] = _mm512_add_epi64(h->limb[0], times19(top));
+}
+
+/* Lane l's element is five limbs at rows + l * stride + at (a lane's row of a uint64_t array). */
+IFMA static inline void fe8_load(fe8 *f, const uint64_t *rows, size_t stride, int at) {
+  for (int k = 0; k < 5; k++) {
+    const uint64_t *limb = rows + at + k;
+    f->limb[k] = _mm512_set_epi64((long long)limb[7 * stride], (long long)limb[6 * stride], (long long)limb[5 * stride], (long long)limb[4 * stride],
+                                  (long long)limb[3 * stride], (long long)limb[2 * stride], (long long)limb[stride], (long long)limb[0]);
+  }
+}
+
+IFMA static inline void fe8_store(uint64_t *rows, size_t stride, int at, const fe8 *f) {
+  uint64_t lanes[8];
+  for (int k = 0; k < 5; k++) {
+    _mm512_storeu_si512((void *)lanes, f->limb[k]);
+    for (int lane = 0; lane < 8; lane++) rows[lane * stride + at + k] = lanes[lane];
+  }
+}
+
 /*
  * h = f g with every limb of f and g below 2^52; h's limbs are below 2^51, limb 0 below
  * 2^52. Column sums stay below 15 · 2^52 < 2^56, and adding 19 times the upper five
@@ -51,22 +86,8 @@ IFMA static inline void fe8_mul(fe8 *h, const fe8 *f, const fe8 *g) {
   for (int k = 0; k < 10; k++) t[k] = _mm512_add_epi64(lo[k], _mm512_slli_epi64(hi[k], 1));
   /* 2^255 = 19: column k + 5 folds into column k. */
   #pragma GCC unroll 10
-  for (int k = 0; k < 5; k++) {
-    __m512i x = t[k + 5];
-    __m512i times19 = _mm512_add_epi64(_mm512_add_epi64(_mm512_slli_epi64(x, 4), _mm512_slli_epi64(x, 1)), x);
-    t[k] = _mm512_add_epi64(t[k], times19);
-  }
-  const __m512i mask = _mm512_set1_epi64((1LL << 51) - 1);
-  #pragma GCC unroll 10
-  for (int k = 0; k < 4; k++) {
-    t[k + 1] = _mm512_add_epi64(t[k + 1], _mm512_srli_epi64(t[k], 51));
-    t[k] = _mm512_and_si512(t[k], mask);
-  }
-  __m512i top = _mm512_srli_epi64(t[4], 51);
-  t[4] = _mm512_and_si512(t[4], mask);
-  t[0] = _mm512_add_epi64(t[0], _mm512_add_epi64(_mm512_add_epi64(_mm512_slli_epi64(top, 4), _mm512_slli_epi64(top, 1)), top));
-  #pragma GCC unroll 10
-  for (int k = 0; k < 5; k++) h->limb[k] = t[k];
+  for (int k = 0; k < 5; k++) h->limb[k] = _mm512_add_epi64(t[k], times19(t[k + 5]));
+  fe8_carry(h);
 }
 
 IFMA static void fe8_sq_times(fe8 *h, const fe8 *f, int times) {
@@ -103,19 +124,6 @@ IFMA static void fe8_pow22523(fe8 *out, const fe8 *z) {
 }
 
 /* ---------- eight partial sums of a multi-scalar multiplication ---------- */
-
-/* The carry of fe8_mul's last step, for sums and differences (limbs below 2^63). */
-IFMA static inline void fe8_carry(fe8 *h) {
-  const __m512i mask = _mm512_set1_epi64((1LL << 51) - 1);
-#pragma GCC unroll 4
-  for (int k = 0; k < 4; k++) {
-    h->limb[k + 1] = _mm512_add_epi64(h->limb[k + 1], _mm512_srli_epi64(h->limb[k], 51));
-    h->limb[k] = _mm512_and_si512(h->limb[k], mask);
-  }
-  __m512i top = _mm512_srli_epi64(h->limb[4], 51);
-  h->limb[4] = _mm512_and_si512(h->limb[4], mask);
-  h->limb[0] = _mm512_add_epi64(h->limb[0], _mm512_add_epi64(_mm512_add_epi64(_mm512_slli_epi64(top, 4), _mm512_slli_epi64(top, 1)), top));
-}
 
 IFMA static inline void fe8_add(fe8 *h, const fe8 *f, const fe8 *g) {
 #pragma GCC unroll 5
@@ -195,7 +203,7 @@ IFMA static void ge8_add_cached(ge8 *r, const ge8 *p, const uint64_t *const entr
   fe8_mul(&r->Z, &f, &g);
 }
 
-IFMA static void msm_x8_ifma(uint64_t out[8][20], int top, const uint32_t *step_starts, const ed25519_msm_step *steps) {
+IFMA void ed25519_msm_x8(uint64_t out[8][20], int top, const uint32_t *step_starts, const ed25519_msm_step *steps) {
   ge8 acc;
   const __m512i zero = _mm512_setzero_si512(), one = _mm512_set1_epi64(1);
   for (int k = 0; k < 5; k++) {
@@ -208,92 +216,58 @@ IFMA static void msm_x8_ifma(uint64_t out[8][20], int top, const uint32_t *step_
     ge8_double(&acc, &acc);
     for (uint32_t s = step_starts[i]; s < step_starts[i + 1]; s++) ge8_add_cached(&acc, &acc, steps[s].entry, (__mmask8)steps[s].negate);
   }
-  uint64_t lanes[8];
   const fe8 *fields[4] = {&acc.X, &acc.Y, &acc.Z, &acc.T};
-  for (int field = 0; field < 4; field++) {
-    for (int k = 0; k < 5; k++) {
-      _mm512_storeu_si512((void *)lanes, fields[field]->limb[k]);
-      for (int lane = 0; lane < 8; lane++) out[lane][5 * field + k] = lanes[lane];
-    }
-  }
+  for (int field = 0; field < 4; field++) fe8_store(&out[0][0], 20, 5 * field, fields[field]);
 }
 
 /* ---------- eight points' tables of odd multiples ---------- */
 
-/* Each lane's point as a cached point (Y+X, Y-X, 2Z, 2dT; 20 limbs) at out[lane]. */
-IFMA static void ge8_store_cached(uint64_t *const out[8], const ge8 *p, const fe8 *two_d) {
+/* Each lane's point as a cached point (Y+X, Y-X, 2Z, 2dT; 20 limbs) at rows + lane * stride. */
+IFMA static void ge8_store_cached(uint64_t *rows, size_t stride, const ge8 *p, const fe8 *two_d) {
   fe8 cached[4];
   fe8_add(&cached[0], &p->Y, &p->X);
   fe8_sub(&cached[1], &p->Y, &p->X);
   fe8_add(&cached[2], &p->Z, &p->Z);
   fe8_mul(&cached[3], &p->T, two_d);
-  uint64_t lanes[8];
-  for (int field = 0; field < 4; field++) {
-    for (int k = 0; k < 5; k++) {
-      _mm512_storeu_si512((void *)lanes, cached[field].limb[k]);
-      for (int lane = 0; lane < 8; lane++) out[lane][5 * field + k] = lanes[lane];
-    }
-  }
+  for (int field = 0; field < 4; field++) fe8_store(rows, stride, 5 * field, &cached[field]);
 }
 
-IFMA static void odd_multiples_x8_ifma(uint64_t out[8][8][20], int small_order[8], const uint64_t points[8][20]) {
+IFMA void ed25519_odd_multiples_x8(uint64_t out[8][8][20], int small_order[8], const uint64_t points[8][20]) {
   ge8 p;
   fe8 *const fields[4] = {&p.X, &p.Y, &p.Z, &p.T};
-  for (int field = 0; field < 4; field++) {
-    for (int k = 0; k < 5; k++) {
-      int at = 5 * field + k;
-      fields[field]->limb[k] = _mm512_set_epi64((long long)points[7][at], (long long)points[6][at], (long long)points[5][at], (long long)points[4][at],
-                                                (long long)points[3][at], (long long)points[2][at], (long long)points[1][at], (long long)points[0][at]);
-    }
-  }
-  /* [8]P, for the small-order test, which the caller makes on the extracted lanes. */
+  for (int field = 0; field < 4; field++) fe8_load(fields[field], &points[0][0], 20, 5 * field);
+  /* [8]P, for the small-order test, made on the extracted lanes. */
   ge8 q;
   ge8_double(&q, &p);
   ge8_double(&q, &q);
   ge8_double(&q, &q);
-  uint64_t lanes[8];
-  const fe8 *q_fields[3] = {&q.X, &q.Y, &q.Z};
   uint64_t eightfold[8][15];
-  for (int field = 0; field < 3; field++) {
-    for (int k = 0; k < 5; k++) {
-      _mm512_storeu_si512((void *)lanes, q_fields[field]->limb[k]);
-      for (int lane = 0; lane < 8; lane++) eightfold[lane][5 * field + k] = lanes[lane];
-    }
-  }
+  fe8_store(&eightfold[0][0], 15, 0, &q.X);
+  fe8_store(&eightfold[0][0], 15, 5, &q.Y);
+  fe8_store(&eightfold[0][0], 15, 10, &q.Z);
   for (int lane = 0; lane < 8; lane++) small_order[lane] = ed25519_is_identity_limbs(eightfold[lane]);
 
   /* 2d, as ed25519.c's FE_D2. */
-  const __m512i d2[5] = {_mm512_set1_epi64(0x69b9426b2f159LL), _mm512_set1_epi64(0x35050762add7aLL), _mm512_set1_epi64(0x3cf44c0038052LL),
-                         _mm512_set1_epi64(0x6738cc7407977LL), _mm512_set1_epi64(0x2406d9dc56dffLL)};
-  fe8 two_d;
-  for (int k = 0; k < 5; k++) two_d.limb[k] = d2[k];
+  const fe8 two_d = {{_mm512_set1_epi64(0x69b9426b2f159LL), _mm512_set1_epi64(0x35050762add7aLL), _mm512_set1_epi64(0x3cf44c0038052LL),
+                      _mm512_set1_epi64(0x6738cc7407977LL), _mm512_set1_epi64(0x2406d9dc56dffLL)}};
   /* Entry i of every lane: (2i + 1)P as a cached point; 2P cached for the additions. */
   ge8 acc = p, doubled;
   ge8_double(&doubled, &p);
   uint64_t doubled_cached[8][20];
-  uint64_t *doubled_lanes[8], *entry_lanes[8];
   const uint64_t *doubled_entries[8];
-  for (int lane = 0; lane < 8; lane++) doubled_entries[lane] = doubled_lanes[lane] = doubled_cached[lane];
-  ge8_store_cached(doubled_lanes, &doubled, &two_d);
+  for (int lane = 0; lane < 8; lane++) doubled_entries[lane] = doubled_cached[lane];
+  ge8_store_cached(&doubled_cached[0][0], 20, &doubled, &two_d);
   for (int i = 0; i < 8; i++) {
-    for (int lane = 0; lane < 8; lane++) entry_lanes[lane] = out[lane][i];
-    ge8_store_cached(entry_lanes, &acc, &two_d);
+    ge8_store_cached(&out[0][i][0], 8 * 20, &acc, &two_d);
     if (i < 7) ge8_add_cached(&acc, &acc, doubled_entries, 0);
   }
 }
 
-IFMA static void pow22523_x8_ifma(uint64_t out[8][5], const uint64_t in[8][5]) {
+IFMA void ed25519_pow22523_x8(uint64_t out[8][5], const uint64_t in[8][5]) {
   fe8 z, r;
-  for (int k = 0; k < 5; k++) {
-    z.limb[k] = _mm512_set_epi64((long long)in[7][k], (long long)in[6][k], (long long)in[5][k], (long long)in[4][k],
-                                 (long long)in[3][k], (long long)in[2][k], (long long)in[1][k], (long long)in[0][k]);
-  }
+  fe8_load(&z, &in[0][0], 5, 0);
   fe8_pow22523(&r, &z);
-  uint64_t lanes[8];
-  for (int k = 0; k < 5; k++) {
-    _mm512_storeu_si512((void *)lanes, r.limb[k]);
-    for (int lane = 0; lane < 8; lane++) out[lane][k] = lanes[lane];
-  }
+  fe8_store(&out[0][0], 5, 0, &r);
 }
 
 int ed25519_ifma_available(void) {
@@ -304,18 +278,6 @@ int ed25519_ifma_available(void) {
     available = getenv("TONGBAO_ED25519_SCALAR") == NULL && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512ifma");
   }
   return available;
-}
-
-void ed25519_pow22523_x8(uint64_t out[8][5], const uint64_t in[8][5]) {
-  pow22523_x8_ifma(out, in);
-}
-
-void ed25519_msm_x8(uint64_t out[8][20], int top, const uint32_t *step_starts, const ed25519_msm_step *steps) {
-  msm_x8_ifma(out, top, step_starts, steps);
-}
-
-void ed25519_odd_multiples_x8(uint64_t out[8][8][20], int small_order[8], const uint64_t points[8][20]) {
-  odd_multiples_x8_ifma(out, small_order, points);
 }
 
 #else

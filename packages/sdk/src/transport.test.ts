@@ -432,14 +432,20 @@ test('batch and binary submissions carry every transaction, in order', async () 
   assert.equal(binary[2]!.error?.code, 'MALFORMED_ENCODING');
 });
 
-test('waitForReceipt resolves from the WebSocket receipt event', async () => {
+/** Submits a payment, then waits for it through waitForReceipt once its receipt subscription is open. */
+async function waitingOnSubscription(amount: number) {
   const account = createLocalAccount({ suite: 'ed25519', secretKey: keys.secretKey });
-  const signed = await signCommand(client, { account, command: pay(20) });
+  const signed = await signCommand(client, { account, command: pay(amount) });
   assert.equal((await submitTransaction(client, { transaction: signed })).status, 'accepted');
   subscribeMessages = [];
   const waiting = waitForReceipt(client, { id: signed.id, timeoutMs: 5_000, pollIntervalMs: 10_000 });
   await until(() => subscribeMessages.some((m) => m.includes(signed.id)), 'the receipt subscription');
   await new Promise((r) => setTimeout(r, 20));
+  return { signed, waiting };
+}
+
+test('waitForReceipt resolves from the WebSocket receipt event', async () => {
+  const { signed, waiting } = await waitingOnSubscription(20);
   emit({ type: 'receipt', id: signed.id, height: '9', receipt: receiptFor(signed.id) });
   const { height, receipt } = await waiting;
   assert.equal(height, 9n);
@@ -447,13 +453,7 @@ test('waitForReceipt resolves from the WebSocket receipt event', async () => {
 });
 
 test('waitForReceipt rejects with TransactionRejectedError when the subscription reports the transaction discarded', async () => {
-  const account = createLocalAccount({ suite: 'ed25519', secretKey: keys.secretKey });
-  const signed = await signCommand(client, { account, command: pay(22) });
-  assert.equal((await submitTransaction(client, { transaction: signed })).status, 'accepted');
-  subscribeMessages = [];
-  const waiting = waitForReceipt(client, { id: signed.id, timeoutMs: 5_000, pollIntervalMs: 10_000 });
-  await until(() => subscribeMessages.some((m) => m.includes(signed.id)), 'the receipt subscription');
-  await new Promise((r) => setTimeout(r, 20));
+  const { signed, waiting } = await waitingOnSubscription(22);
   const message = "nonce 7 is not this sender's next nonce 5; sign the next transaction with nonce 5";
   emit({ type: 'discarded', id: signed.id, height: '11', code: 'NONCE_MISMATCH', message });
   await assert.rejects(waiting, (error: unknown) => error instanceof TransactionRejectedError && error.code === 'NONCE_MISMATCH' && error.message === message);

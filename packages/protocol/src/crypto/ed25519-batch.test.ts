@@ -145,16 +145,7 @@ test('two invalid signatures whose errors cancel in a plain sum are still refuse
   };
   const pair = [shifted(first, delta), shifted(second, -delta)];
   assert.deepEqual(suite.verifyMany(pair), [false, false]);
-  const batch = sm2Native.binding!;
-  const keys = new Uint8Array(64);
-  keys.set(pair[0]!.publicKey, 0);
-  keys.set(pair[1]!.publicKey, 32);
-  const signatures = new Uint8Array(128);
-  signatures.set(pair[0]!.signature, 0);
-  signatures.set(pair[1]!.signature, 64);
-  const messages = Buffer.concat([pair[0]!.message, pair[1]!.message]);
-  const ends = Uint32Array.of(pair[0]!.message.length, messages.length);
-  assert.equal(batch.ed25519VerifyBatch(keys, signatures, new Uint8Array(messages), ends), false);
+  assert.equal(rawBatch(pair), false);
 });
 
 test('random mixes of valid, corrupted and edge-case signatures: batched, one by one and portable agree', () => {
@@ -342,16 +333,7 @@ test('the addon remembers prepared keys in two-way sets: keys sharing a set neve
     );
   }
   // The batch equation itself (verifyMany would hide a wrong table behind its one-by-one fallback).
-  const order = [0, 1, 2, 0];
-  const keys = new Uint8Array(32 * order.length);
-  const signatures = new Uint8Array(64 * order.length);
-  order.forEach((i, at) => {
-    keys.set(trio[i]!.publicKey, 32 * at);
-    signatures.set(signed[i]!, 64 * at);
-  });
-  const messages = new Uint8Array(Buffer.concat(order.map(() => message)));
-  const ends = Uint32Array.from(order.map((_, at) => (at + 1) * message.length));
-  assert.equal(sm2Native.binding!.ed25519VerifyBatch(keys, signatures, messages, ends), true);
+  assert.equal(rawBatch([0, 1, 2, 0].map((i) => ({ publicKey: trio[i]!.publicKey, message, signature: signed[i]! }))), true);
   // A small-order key sharing a cached key's set is refused, not looked up.
   const smallOrder = TORSION.toBytes();
   assert.equal(suite.verify(smallOrder, message, signed[0]!), false);
