@@ -4,7 +4,9 @@
 // passed — the leader sets a 'blockInterval' timer for the rest and proposes when it
 // fires — and a clock behind the parent's timestamp waits no longer than the interval.
 // With the interval 0 the next block follows at once, and a block with payload is followed
-// by one more, which commits it, not two.
+// by one more, which commits it, not two. With a rate threshold
+// (blockIntervalTransactionRateMin) the interval applies only after a block whose
+// transactions, over the time since its own parent, came at least that fast.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
@@ -36,7 +38,7 @@ interface OneValidatorNetwork {
   batchArrives(nowMs: number): ConsensusEffect[];
 }
 
-function network(blockIntervalMinMs: number): OneValidatorNetwork {
+function network(blockIntervalMinMs: number, blockIntervalTransactionRateMin = 0): OneValidatorNetwork {
   const batches: BatchRef[] = [];
   /** Digests in blocks already proposed: a payload source offers a batch until it is ordered. */
   const ordered = new Set<string>();
@@ -47,7 +49,7 @@ function network(blockIntervalMinMs: number): OneValidatorNetwork {
       validators: [PUBLIC_KEY],
       selfIndex: 0,
       genesis: { hash: new Uint8Array(32), timestampMs: BigInt(GENESIS_MS) },
-      timing: { ...DEFAULT_TIMING, blockIntervalMinMs },
+      timing: { ...DEFAULT_TIMING, blockIntervalMinMs, blockIntervalTransactionRateMin },
       limits: DEFAULT_LIMITS,
     },
     {
@@ -148,8 +150,52 @@ test('with the interval 0 the next block follows its parent at once', () => {
   assert.deepEqual(intervalTimers(effects), []);
 });
 
+test('with a rate threshold, the interval follows only blocks whose transactions came that fast', () => {
+  // Batches hold 10 transactions each; the threshold is 200 a second.
+  const { step, addBatch, batchArrives } = network(100, 200);
+  const now = GENESIS_MS + 5_000;
+  step({ kind: 'start', nowMs: now });
+  // Block 1 orders 10 transactions over the 5 s since the genesis: 2 a second. Block 2,
+  // which commits it, follows at once, as with no interval at all.
+  const light = batchArrives(now);
+  assert.deepEqual(summary(light), [
+    [1n, BigInt(now), 1],
+    [2n, BigInt(now + 1), 0],
+  ]);
+  assert.deepEqual(intervalTimers(light), []);
+  // Block 3 orders 30 transactions 9 ms after block 2: 3,333 a second. The leader of
+  // round 4 spaces its block after it.
+  addBatch();
+  addBatch();
+  const heavy = batchArrives(now + 10);
+  assert.deepEqual(summary(heavy), [[3n, BigInt(now + 10), 3]]);
+  assert.deepEqual(intervalTimers(heavy), [{ round: 4n, delayMs: 100 }]);
+  assert.deepEqual(proposals(batchArrives(now + 40)), [], 'no block 30 ms after a parent whose transactions came at 3,333 a second');
+  // Block 4 orders the 10 that arrived meanwhile, over 100 ms: 100 a second. Block 5,
+  // which commits it, needs no wait.
+  const fired = step({ kind: 'timer', nowMs: now + 110, timer: 'blockInterval', round: 4n });
+  assert.deepEqual(summary(fired), [
+    [4n, BigInt(now + 110), 1],
+    [5n, BigInt(now + 111), 0],
+  ]);
+  assert.deepEqual(intervalTimers(fired), []);
+  // The same 30 transactions as block 3's, over 889 ms (34 a second), do not call for
+  // spacing: a rate, not a size.
+  addBatch();
+  addBatch();
+  const slow = batchArrives(now + 1_000);
+  assert.deepEqual(summary(slow), [
+    [6n, BigInt(now + 1_000), 3],
+    [7n, BigInt(now + 1_001), 0],
+  ]);
+  assert.deepEqual(intervalTimers(slow), []);
+});
+
 test('the configuration refuses an interval at or above the round timeout, and a negative one', () => {
   for (const blockIntervalMinMs of [DEFAULT_TIMING.roundTimeoutBaseMs, -1, 1.5]) {
     assert.throws(() => network(blockIntervalMinMs), { code: 'INVALID_CONFIG' });
+  }
+  for (const threshold of [-1, 2.5]) {
+    assert.throws(() => network(50, threshold), { code: 'INVALID_CONFIG', message: /blockIntervalTransactionRateMin/ });
   }
 });

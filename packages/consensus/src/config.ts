@@ -58,6 +58,7 @@ export const DEFAULT_TIMING: ConsensusTiming = {
   roundTimeoutMaxMs: 60_000,
   emptyBlockIntervalMs: 500,
   blockIntervalMinMs: 0,
+  blockIntervalTransactionRateMin: 0,
   proposalTimestampDriftMaxMs: 2_000,
 };
 
@@ -85,8 +86,8 @@ export function checkConfig(config: ConsensusConfig): void {
   if (config.epoch < 0n) invalid('epoch is negative', { epoch: config.epoch });
   const t = config.timing;
   for (const [name, value] of Object.entries(t)) {
-    // Only the block interval may be 0 (no wait).
-    const least = name === 'blockIntervalMinMs' ? 0 : 1;
+    // Only the block interval (no wait) and its rate threshold (always) may be 0.
+    const least = name === 'blockIntervalMinMs' || name === 'blockIntervalTransactionRateMin' ? 0 : 1;
     if (!Number.isSafeInteger(value) || value < least) invalid(`timing.${name} must be an integer of at least ${least}, got ${value}`, { name, value });
   }
   if (t.roundTimeoutMaxMs < t.roundTimeoutBaseMs) invalid('roundTimeoutMaxMs is below roundTimeoutBaseMs', { ...t });

@@ -624,7 +624,8 @@ class Core implements Consensus {
   /**
    * Leader of the current round: propose once, extending highQc. Immediately if there is
    * payload, or if the certified block carries payload (the two-chain rule commits it
-   * once a child is certified) — but not before blockIntervalMinMs after the parent;
+   * once a child is certified) — but not before blockIntervalMinMs after the parent while
+   * transactions arrive fast enough to call for spacing (#spacedAfter);
    * otherwise after emptyBlockIntervalMs (`force` is that timer having fired,
    * `intervalElapsed` the blockInterval timer). Not for a payload grandparent: votes go
    * to every validator, so each forms the child's QC and commits the grandparent itself;
@@ -660,7 +661,7 @@ class Core implements Consensus {
       }
       return;
     }
-    if (!force && !intervalElapsed) {
+    if (!force && !intervalElapsed && this.#spacedAfter(parent)) {
       const waitMs = this.#blockIntervalWaitMs(parent.timestampMs);
       if (waitMs > 0) {
         if (this.#intervalTimerRound !== round) {
@@ -688,6 +689,25 @@ class Core implements Consensus {
     this.#emit({ kind: 'persist', safety: outcome.state });
     const proposal = create(ProposalSchema, { block, timeoutCert: tc, signature: outcome.value });
     this.#broadcast(create(ConsensusMessageSchema, { kind: { case: 'proposal', value: proposal } }));
+  }
+
+  /**
+   * Whether the next block waits for blockIntervalMinMs after `parent`: only while
+   * transactions arrive at blockIntervalTransactionRateMin a second or faster, as `parent`
+   * shows it (its transactions over the time since its own parent) — the load at which
+   * fewer, fuller blocks pay for the wait. Integer arithmetic on block timestamps.
+   */
+  #spacedAfter(parent: TreeBlock): boolean {
+    const timing = this.#config.timing;
+    if (timing.blockIntervalMinMs === 0) return false;
+    const rateMin = BigInt(timing.blockIntervalTransactionRateMin);
+    if (rateMin === 0n) return true;
+    const grandparent = parent.block === undefined ? undefined : this.#lookup(parent.parentKey);
+    if (grandparent === undefined) return false;
+    let transactions = 0;
+    for (const ref of parent.block!.payload) transactions += ref.transactionCount;
+    // transactions / gap ≥ rateMin / 1000 ms, multiplied out.
+    return BigInt(transactions) * 1000n >= rateMin * (parent.timestampMs - grandparent.timestampMs);
   }
 
   /**

@@ -65,6 +65,17 @@ export interface ConsensusTiming {
    * roundTimeoutBaseMs.
    */
   readonly blockIntervalMinMs: number;
+  /**
+   * The interval applies only while transactions arrive at least this fast, in
+   * transactions per second, as the parent block shows it: its transactions over the time
+   * from its own parent's timestamp to its own (0: always). Spacing pays where the machine
+   * is busy and blocks' own costs crowd out transactions; under light load a block of a
+   * few dozen costs nothing anyone waits for, and waiting would add the interval to every
+   * payment's latency twice (its block and the child that commits it). A rate, not a
+   * block size, because a spaced block is larger for the wait alone: a size threshold
+   * would keep spacing long after the load that started it has gone.
+   */
+  readonly blockIntervalTransactionRateMin: number;
   /** A voter rejects a proposal whose timestamp is further than this ahead of its clock. */
   readonly proposalTimestampDriftMaxMs: number;
 }

@@ -163,6 +163,7 @@ export class TongbaoNode {
         roundTimeoutMaxMs: config.consensus.roundTimeoutMaxMs,
         emptyBlockIntervalMs: config.block.emptyBlockIntervalMs,
         blockIntervalMinMs: config.block.intervalMinMs,
+        blockIntervalTransactionRateMin: config.block.intervalTransactionRateMin,
       },
       limits: { ...DEFAULT_LIMITS, payloadTransactionCountMax: config.block.transactionsMax, payloadBytesMax: config.block.bytesMax },
     };

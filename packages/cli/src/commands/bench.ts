@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { initNetwork } from '@tongbao/node';
+import { initNetwork, loadNodeHome } from '@tongbao/node';
 import { getSuite, type SignatureCheck, type SuiteName } from '@tongbao/protocol';
 import { extraNodeFlags, freePortRange, nodeProcesses } from '../network-process.js';
 import { TIMED_PHASE_MARKER, type DriveResult } from './bench-drive.js';
@@ -21,8 +21,10 @@ export interface BenchOptions {
   readonly rate: number;
   /** Payments committed before the timed window opens; default a fifth of `payments`. */
   readonly warmup?: number;
-  /** The nodes' block.interval_min_ms (least time between blocks with transactions); default 0. */
+  /** The nodes' block.interval_min_ms (least time between blocks with transactions); default the config's. */
   readonly blockInterval?: number;
+  /** The nodes' block.interval_transaction_rate_min (the interval applies at this load or more); default the config's. */
+  readonly blockIntervalRate?: number;
   readonly json?: boolean;
   /** Keep the network's directory (homes, node logs) instead of removing it. */
   readonly keep?: boolean;
@@ -142,7 +144,15 @@ export async function benchCommand(options: BenchOptions): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'tongbao-bench-'));
   // One range for both, so the API ports and the peer ports cannot overlap.
   const portBase = await freePortRange(2 * options.validators);
-  const network = await initNetwork({ dir, validators: options.validators, suite: options.crypto, apiPortBase: portBase, p2pPortBase: portBase + options.validators, blockIntervalMinMs: options.blockInterval });
+  const network = await initNetwork({
+    dir,
+    validators: options.validators,
+    suite: options.crypto,
+    apiPortBase: portBase,
+    p2pPortBase: portBase + options.validators,
+    blockSpacing: { intervalMinMs: options.blockInterval, intervalTransactionRateMin: options.blockIntervalRate },
+  });
+  const spacing = loadNodeHome(network.nodeHomes[0]!).config.block;
   const nodes = nodeProcesses({ chainId: network.consortium.chainId, suite: network.consortium.suite, nodes: network.nodeHomes.map((home, i) => ({ home, api: network.apiUrls[i]! })) });
   try {
     process.stderr.write(`[bench] measuring ${options.crypto} verifications per second on one core…\n`);
@@ -187,7 +197,8 @@ export async function benchCommand(options: BenchOptions): Promise<number> {
       wallets: options.wallets,
       offeredPerSecond: options.rate === 0 ? 'as fast as possible' : options.rate,
       committedByEntryPoint: drive.committedByEntry,
-      blockIntervalMinMs: options.blockInterval ?? 0,
+      blockIntervalMinMs: spacing.intervalMinMs,
+      blockIntervalTransactionRateMin: spacing.intervalTransactionRateMin,
       payments: drive.payments,
       warmup: drive.warmup,
       committed: drive.committed,
@@ -210,7 +221,10 @@ export async function benchCommand(options: BenchOptions): Promise<number> {
     else {
       console.log(`tongbao bench — ${result.validators} validator(s), ${result.crypto}, ${result.payments} pre-signed payments among ${result.wallets} wallets`);
       console.log(`  offered load                     ${options.rate === 0 ? `as fast as ${options.inflight} chunks of ${options.chunk} in flight allow` : `${options.rate} payments per second`}, ${options.spread === true ? `each wallet's to its own validator (${result.validators} entry points)` : 'all to the first validator'}`);
-      if (result.blockIntervalMinMs > 0) console.log(`  block interval                   at least ${result.blockIntervalMinMs} ms between blocks with payments`);
+      if (result.blockIntervalMinMs > 0) {
+        const when = result.blockIntervalTransactionRateMin === 0 ? 'always' : `while ${result.blockIntervalTransactionRateMin} or more payments a second arrive`;
+        console.log(`  block interval                   at least ${result.blockIntervalMinMs} ms between blocks with payments, ${when}`);
+      }
       console.log(`  warm-up                          the first ${result.warmup} committed, not timed (code compiled, caches warm${options.rate === 0 ? ', pipeline full' : '; drained before the window'})`);
       console.log(`  committed payments per second   ${result.committedPerSecond}   (${result.committed} committed in ${(result.elapsedMs / 1000).toFixed(1)} s after the warm-up; ${result.failed} failed)`);
       for (const { reason, count, example } of result.failures) console.log(`    failed: ${count} × ${reason}${example === '' ? '' : ` — e.g. "${example}"`}`);

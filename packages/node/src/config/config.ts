@@ -48,6 +48,8 @@ export interface NodeConfig {
     readonly emptyBlockIntervalMs: number;
     /** Least time from a block to the next while there are transactions to order (consensus blockIntervalMinMs). */
     readonly intervalMinMs: number;
+    /** The interval applies while transactions arrive at least this fast, per second (consensus blockIntervalTransactionRateMin). */
+    readonly intervalTransactionRateMin: number;
   };
   readonly batch: {
     readonly transactionsMax: number;
@@ -150,7 +152,8 @@ export const CONFIG_FIELDS: { readonly [S in Section]: Readonly<Record<keyof Nod
     transactionsMax: int(1, 1_000_000, 20_000, 'transactions in one block'),
     bytesMax: int(64 * KIB, 256 * MIB, 16 * MIB, 'bytes of transactions in one block'),
     emptyBlockIntervalMs: int(10, 3_600_000, 500, 'longest a leader waits before proposing an empty block'),
-    intervalMinMs: int(0, 3_600_000, 0, 'least time from a block to the next while there are transactions to order; fewer, fuller blocks under moderate load'),
+    intervalMinMs: int(0, 3_600_000, 100, 'least time from a block to the next while there are transactions to order; fewer, fuller blocks under load'),
+    intervalTransactionRateMin: int(0, 100_000_000, 4_000, 'the interval applies only while transactions arrive at least this fast, per second, as the last block shows (0: always), so light load keeps its latency'),
   },
   batch: {
     transactionsMax: int(1, 100_000, 2_000, 'transactions in one batch'),

@@ -90,8 +90,8 @@ export interface InitOptions {
   readonly apiPortBase?: number;
   /** First validator-to-validator port; node i listens on p2pPortBase + i (default apiPortBase + 1000). */
   readonly p2pPortBase?: number;
-  /** Least time between blocks with transactions (block.interval_min_ms) in every node's config; default 0. */
-  readonly blockIntervalMinMs?: number;
+  /** Block spacing in every node's config (block.interval_min_ms, block.interval_transaction_rate_min); default: the config's defaults. */
+  readonly blockSpacing?: { readonly intervalMinMs?: number; readonly intervalTransactionRateMin?: number };
 }
 
 export interface InitializedNetwork {
@@ -157,7 +157,7 @@ export async function initNetwork(options: InitOptions): Promise<InitializedNetw
         node: { moniker: `node${i}-${validator.organizationId}` },
         api: { listen: `127.0.0.1:${port}` },
         network: { listen: `127.0.0.1:${p2pPort(i)}`, peers },
-        ...(options.blockIntervalMinMs !== undefined ? { block: { intervalMinMs: options.blockIntervalMinMs } } : {}),
+        ...(options.blockSpacing !== undefined ? { block: { ...options.blockSpacing } } : {}),
       }),
     );
     nodeHomes.push(home);

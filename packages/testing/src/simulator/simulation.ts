@@ -82,6 +82,8 @@ export interface SimulationOptions {
   readonly wireEncoding: boolean;
   /** The leaders' least time between blocks with payload (consensus blockIntervalMinMs); 0 for none. */
   readonly blockIntervalMinMs: number;
+  /** The interval applies only while transactions arrive at least this fast, per second (consensus blockIntervalTransactionRateMin); 0: always. */
+  readonly blockIntervalTransactionRateMin: number;
   /** Blocks in one sync response (consensus syncBlocksMax); default 20. */
   readonly syncBlocksMax?: number;
 }
@@ -226,6 +228,7 @@ export function randomOptions(seed: number, validatorsMin = 4, validatorsMax = 1
     wireEncoding: prng.chance(0.1),
     // Drawn last, so the draws above (and the runs of seeds pinned in tests) stay as they were.
     blockIntervalMinMs: prng.pick([0, 0, 40]),
+    blockIntervalTransactionRateMin: prng.pick([0, 2_000]),
     ...overrides,
   };
 }
@@ -260,7 +263,7 @@ export class Simulation {
       epoch: 0n,
       validators: keys.map((k) => k.publicKey),
       genesis: { hash: sha256(new TextEncoder().encode(`genesis/${options.seed}`)), timestampMs: BigInt(GENESIS_TIME_MS) },
-      timing: { ...TIMING, blockIntervalMinMs: options.blockIntervalMinMs },
+      timing: { ...TIMING, blockIntervalMinMs: options.blockIntervalMinMs, blockIntervalTransactionRateMin: options.blockIntervalTransactionRateMin },
       limits: { ...LIMITS, syncBlocksMax: options.syncBlocksMax ?? LIMITS.syncBlocksMax },
     };
     if ([...options.byzantine.keys()].length > faultTolerance(n)) throw new RangeError('more Byzantine validators than f');
