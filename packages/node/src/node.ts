@@ -85,22 +85,22 @@ export class TongbaoNode {
     mkdirSync(home.dataDir, { recursive: true });
     const ledgerKv = await LevelKeyValueStore.open(join(home.dataDir, 'ledger'));
     const consensusKv = await LevelKeyValueStore.open(join(home.dataDir, 'consensus'));
+    const validators = genesis.validators.map((v) => v.publicKey);
+    const selfIndex = validators.findIndex((key) => equalBytes(key, home.validatorKeys.publicKey));
+    if (selfIndex < 0) {
+      throw new HomeError(`this node's validator key ${bytesToHex(home.validatorKeys.publicKey).slice(0, 16)}… is not a validator of the genesis`);
+    }
     // The config's pattern admits exactly these two values.
     const ledger = await Ledger.open(ledgerKv, genesis, {
       stateTree: config.node.stateTree as StateTreeImplementation,
       stateTreeCachedPagesMax: config.node.stateTreeCachedPagesMax,
+      treeCheckpointStagger: { index: selfIndex, count: validators.length },
     });
     const metrics = new NodeMetrics();
     const events = new CommitEvents();
     const consensusStore = new ConsensusStore(consensusKv);
     const batches = new BatchStore(consensusKv, ledger.suiteName, ledger.chainId, ledger.suite.hash);
     const payload = new PayloadQueue(batches);
-
-    const validators = genesis.validators.map((v) => v.publicKey);
-    const selfIndex = validators.findIndex((key) => equalBytes(key, home.validatorKeys.publicKey));
-    if (selfIndex < 0) {
-      throw new HomeError(`this node's validator key ${bytesToHex(home.validatorKeys.publicKey).slice(0, 16)}… is not a validator of the genesis`);
-    }
 
     const mempool = new Mempool(ledger.app, () => ledger.state, {
       transactionsMax: config.mempool.transactionsMax,

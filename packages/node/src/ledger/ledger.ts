@@ -82,6 +82,8 @@ export interface LedgerOptions {
   readonly stateTree?: StateTreeImplementation;
   /** State tree pages kept decoded in memory (node.state_tree_cached_pages_max); results never depend on it. */
   readonly stateTreeCachedPagesMax?: number;
+  /** This validator's index among the validators, so that validators write tree checkpoints at different blocks; results never depend on it. */
+  readonly treeCheckpointStagger?: { readonly index: number; readonly count: number };
 }
 
 export class Ledger {
@@ -108,6 +110,7 @@ export class Ledger {
       hash: suite.hash,
       ...(options.stateTree === undefined ? {} : { stateTree: options.stateTree }),
       ...(options.stateTreeCachedPagesMax === undefined ? {} : { nodeCacheEntriesMax: options.stateTreeCachedPagesMax }),
+      ...(options.treeCheckpointStagger === undefined ? {} : { treeCheckpointStagger: options.treeCheckpointStagger }),
     });
     const app = createApplication({ chainId: genesis.chainId });
     const genesisBytes = encode(GenesisSchema, genesis);
