@@ -702,10 +702,11 @@ class Core implements Consensus {
     if (timing.blockIntervalMinMs === 0) return false;
     const rateMin = BigInt(timing.blockIntervalTransactionRateMin);
     if (rateMin === 0n) return true;
-    const grandparent = parent.block === undefined ? undefined : this.#lookup(parent.parentKey);
-    if (grandparent === undefined) return false;
+    const block = parent.block;
+    const grandparent = block === undefined ? undefined : this.#lookup(parent.parentKey);
+    if (block === undefined || grandparent === undefined) return false;
     let transactions = 0;
-    for (const ref of parent.block!.payload) transactions += ref.transactionCount;
+    for (const ref of block.payload) transactions += ref.transactionCount;
     // transactions / gap ≥ rateMin / 1000 ms, multiplied out.
     return BigInt(transactions) * 1000n >= rateMin * (parent.timestampMs - grandparent.timestampMs);
   }
