@@ -129,6 +129,33 @@ for (const factory of factories) {
     assert.deepEqual(Array.from(store.get(b(1, 2))!), [3, 4]);
   });
 
+  // LevelDB's store copies short keys and values side by side into one buffer before the
+  // native call, and get copies short keys into a reused one: lengths on both sides of
+  // those bounds (64 and 256 bytes), views into a larger array, and deletes among puts,
+  // each read back by its own bytes.
+  run('keys and values of every length up to 300 bytes, and views into larger arrays, read back exactly', async (store) => {
+    const lengths = [0, 1, 2, 31, 63, 64, 65, 100, 255, 256, 257, 300];
+    const backing = new Uint8Array(1024).map((_, i) => (i * 37 + 11) & 0xff);
+    const keyOf = (length: number, tag: number): Uint8Array => {
+      const key = new Uint8Array(length + 1);
+      key[0] = tag;
+      for (let i = 1; i <= length; i++) key[i] = (length + i * 13) & 0xff;
+      return key;
+    };
+    const operations = lengths.flatMap((length, i) => [
+      { type: 'put' as const, key: keyOf(length, 1), value: backing.subarray(i, i + length) },
+      { type: 'put' as const, key: backing.subarray(500 + i, 500 + i + length + 1), value: keyOf(length, 2) },
+      { type: 'put' as const, key: keyOf(length, 3), value: b(9) },
+      { type: 'del' as const, key: keyOf(length, 3) },
+    ]);
+    await store.write(operations);
+    lengths.forEach((length, i) => {
+      assert.deepEqual(Array.from(store.get(keyOf(length, 1))!), Array.from(backing.subarray(i, i + length)), `value of length ${length}`);
+      assert.deepEqual(Array.from(store.get(backing.subarray(500 + i, 500 + i + length + 1))!), Array.from(keyOf(length, 2)), `key of length ${length + 1}`);
+      assert.equal(store.get(keyOf(length, 3)), undefined, `deleted key of length ${length + 1}`);
+    });
+  });
+
   run('random batches agree with a model map, in order', async (store) => {
     const model = new Map<string, number[]>();
     await fc.assert(

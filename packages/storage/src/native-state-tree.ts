@@ -16,6 +16,9 @@ import {
 
 const binding = sm2Native.binding;
 
+/** The longest key lookup copies into its reused buffer (state keys are far shorter). */
+const LOOKUP_SCRATCH_BYTES = 256;
+
 /** The addon's answers to stateTreeLookup, by number. */
 const PRESENCE: readonly KeyPresence[] = ['absent', 'present', 'unknown'];
 
@@ -90,6 +93,7 @@ function concatenate(parts: readonly (Uint8Array | undefined)[]): { bytes: Uint8
 export class NativeStateTree implements StateTree {
   readonly hashBytes = NATIVE_HASH_BYTES;
   private readonly handle: StateTreeHandle;
+  private readonly lookupScratch = new Uint8Array(new ArrayBuffer(LOOKUP_SCRATCH_BYTES));
 
   /**
    * `digest`: the hash the addon computes itself — 'sha256' or 'sm3' — or, for tests,
@@ -171,7 +175,14 @@ export class NativeStateTree implements StateTree {
   }
 
   lookup(key: Uint8Array): KeyPresence {
-    return PRESENCE[call(() => binding!.stateTreeLookup(this.handle, key))]!;
+    // A short key lives inside V8's heap, and the addon reading it would make V8 move it
+    // out first (a malloc and a later free): a copy into the reused buffer costs less.
+    let argument = key;
+    if (key.length <= this.lookupScratch.length) {
+      this.lookupScratch.set(key);
+      argument = this.lookupScratch.subarray(0, key.length);
+    }
+    return PRESENCE[call(() => binding!.stateTreeLookup(this.handle, argument))]!;
   }
 
   prove(key: Uint8Array, value: Uint8Array | undefined): StateProof {
