@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { command, NonceSigner, readKeyFile } from '@tongbao/node';
 import { utf8ToBytes, getSuite, WalletKind, type SuiteName } from '@tongbao/protocol';
 import { createClient, getStatus, submitBinary } from '@tongbao/sdk';
+import { PackedBytes } from './packed-bytes.js';
 
 export interface DriveOptions {
   /**
@@ -55,6 +56,11 @@ export interface DriveResult {
   readonly blocks: number;
   /** Payments committed through each API address of DriveOptions.apis, warm-up included. */
   readonly committedByEntry: readonly number[];
+  /**
+   * This driver's own CPU (all its threads) over the timed window per payment committed
+   * in it: on one machine, CPU the validators beside it did not have.
+   */
+  readonly driverCpuPerPaymentUs: number;
 }
 
 /** Written on stderr when the timed window opens. */
@@ -109,7 +115,7 @@ export async function benchDrive(options: DriveOptions): Promise<DriveResult> {
   await setup('funding', owners.map((_, i) => icbc.sign(command('distribute', { walletId: `b${i}`, amount: perWallet }))));
 
   // Pre-sign: payment k goes from wallet k mod W to the next wallet, so senders rotate.
-  const payments: Uint8Array[] = [];
+  const payments = new PackedBytes();
   for (let k = 0; k < options.payments; k++) {
     if (k % 5_000 === 0) progress(`signing payments ${k}/${options.payments}`);
     const from = k % options.wallets;
@@ -129,7 +135,7 @@ export async function benchDrive(options: DriveOptions): Promise<DriveResult> {
   // rate (open loop): the payments sent in the window, until the last of them is
   // answered; a backlog left from the warm-up would otherwise count as a throughput the
   // rate never offered.
-  let timedWindow: { startedMs: number; committedBefore: number; heightBefore: Promise<bigint> } | undefined;
+  let timedWindow: { startedMs: number; committedBefore: number; heightBefore: Promise<bigint>; cpu: NodeJS.CpuUsage } | undefined;
   let timedCommitted = 0;
   let lastTimedAnswerMs = 0;
   const openWindow = (): void => {
@@ -137,7 +143,7 @@ export async function benchDrive(options: DriveOptions): Promise<DriveResult> {
     process.stderr.write(`\n${TIMED_PHASE_MARKER}\n`);
     const heightBefore = getStatus(client).then((status) => status.height);
     heightBefore.catch(() => undefined); // awaited at the end, where a failure is reported
-    timedWindow = { startedMs: performance.now(), committedBefore: committed, heightBefore };
+    timedWindow = { startedMs: performance.now(), committedBefore: committed, heightBefore, cpu: process.cpuUsage() };
   };
   if (options.warmup === 0) openWindow();
   const started = performance.now();
@@ -147,7 +153,7 @@ export async function benchDrive(options: DriveOptions): Promise<DriveResult> {
   /** Payments [start, end), each to its wallet's validator: one request per validator. */
   const send = async (start: number, end: number): Promise<void> => {
     const byEntry: Uint8Array[][] = clients.map(() => []);
-    for (let k = start; k < end; k++) byEntry[entryOf(k)]!.push(payments[k]!);
+    for (let k = start; k < end; k++) byEntry[entryOf(k)]!.push(payments.at(k));
     await Promise.all(byEntry.map((chunk, entry) => (chunk.length === 0 ? undefined : sendTo(entry, chunk))));
   };
   const sendTo = async (entry: number, chunk: Uint8Array[]): Promise<void> => {
@@ -220,6 +226,7 @@ export async function benchDrive(options: DriveOptions): Promise<DriveResult> {
   if (timedWindow === undefined) throw new Error(`only ${committed} payments were committed, fewer than the ${options.warmup} of the warm-up`);
   if (timedCommitted === 0) throw new Error('no payment was committed in the timed window; send more payments or warm up with fewer');
   const elapsedMs = (options.rate === 0 ? performance.now() : lastTimedAnswerMs) - timedWindow.startedMs;
+  const driverCpu = process.cpuUsage(timedWindow.cpu);
   const blocks = Number((await getStatus(client)).height - (await timedWindow.heightBefore));
   process.stderr.write('\n');
   latencies.sort((a, b) => a - b);
@@ -235,6 +242,7 @@ export async function benchDrive(options: DriveOptions): Promise<DriveResult> {
     latencyMs: { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: Math.round(latencies[latencies.length - 1] ?? 0) },
     blocks,
     committedByEntry,
+    driverCpuPerPaymentUs: Math.round((driverCpu.user + driverCpu.system) / timedCommitted),
   };
 }
 

@@ -42,6 +42,9 @@ test('bench times only the payments committed after the warm-up; --spread sends 
   const latency = result['latencyMs'] as Record<string, number>;
   assert.ok(latency['p50']! > 0 && latency['p50']! <= latency['p99']! && latency['p99']! <= latency['max']!);
   assert.ok(run.stderr.includes('[driver] timed phase starts'));
+  // The driver's own CPU over the window: sending and reading answers is never free.
+  const driverCpu = result['driverCpuPerPaymentUs'] as number;
+  assert.ok(Number.isInteger(driverCpu) && driverCpu > 0, `driver CPU ${driverCpu} µs per payment`);
 });
 
 test('bench at an offered rate reports no more than the rate it offered', { timeout: 180_000 }, async () => {

@@ -216,6 +216,7 @@ export async function benchCommand(options: BenchOptions): Promise<number> {
       ratioToLimit: +(drive.committedPerSecond / limit).toFixed(3),
       nodeCpuPerPaymentUs: cpuPerPayment(cpuAtStart, cpuAtEnd, drive.committed),
       nodeGcPausePerPaymentUs: perPaymentUs(await gcAtStart, gcAtEnd, drive.committed, (pauseMs) => pauseMs),
+      driverCpuPerPaymentUs: drive.driverCpuPerPaymentUs,
     };
     if (options.json) console.log(JSON.stringify(result, null, 2));
     else {
@@ -236,6 +237,7 @@ export async function benchCommand(options: BenchOptions): Promise<number> {
       const cpu = result.nodeCpuPerPaymentUs;
       if (cpu !== undefined) console.log(`  node CPU per committed payment   ${cpu.allThreads} µs all threads, ${cpu.mainThread} µs main thread (mean of ${result.validators} validator(s))`);
       if (result.nodeGcPausePerPaymentUs !== undefined) console.log(`  main thread paused for GC        ${result.nodeGcPausePerPaymentUs} µs per committed payment (mean of ${result.validators} validator(s))`);
+      console.log(`  load driver CPU per payment      ${result.driverCpuPerPaymentUs} µs (its own process, on the same cores as the validators)`);
     }
     return result.failed === 0 ? 0 : 1;
   } finally {
