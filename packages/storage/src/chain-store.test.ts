@@ -166,10 +166,12 @@ test('tree pages are written at checkpoints; reopening between them rebuilds the
 // Validators sharing hardware write their tree checkpoints at different blocks: a store
 // staggered as index i of n scales its bounds by 1 + i/n. Two stores commit the same
 // blocks with the same bounds, one as index 0 and one as index 1 of 2: the first
-// checkpoints every 4 blocks (or at 40 dirty pages), the second every 6 (or 60), and
-// both end at one state root. A stagger outside 0 ≤ index < count is refused.
+// checkpoints every 4 blocks (or at 40 dirty pages, or 80 logged keys), the second every
+// 6 (or 60, or 120), and both end at one state root. A stagger outside 0 ≤ index < count
+// is refused.
 test('a staggered store writes its tree checkpoints at other blocks, with the same roots', async () => {
-  for (const bounds of [{ treeCheckpointBlocks: 4 }, { treeCheckpointBlocks: 1_000, treeDirtyPagesMax: 40 }]) {
+  const boundsCases = [{ treeCheckpointBlocks: 4 }, { treeCheckpointBlocks: 1_000, treeDirtyPagesMax: 40 }, { treeCheckpointBlocks: 1_000, treeLoggedKeysMax: 80 }];
+  for (const bounds of boundsCases) {
     const stores = [];
     for (const index of [0, 1]) {
       const kv = new MemoryKeyValueStore();
@@ -191,7 +193,7 @@ test('a staggered store writes its tree checkpoints at other blocks, with the sa
       assert.deepEqual(first, [4, 8, 12]);
       assert.deepEqual(second, [6, 12]);
     } else {
-      assert.ok(first!.length > second!.length && second!.length >= 1, `40 dirty pages checkpoint more often than 60: ${first} / ${second}`);
+      assert.ok(first!.length > second!.length && second!.length >= 1, `${JSON.stringify(bounds)}: index 0 checkpoints more often than index 1: ${first} / ${second}`);
       assert.notDeepEqual(first!.slice(0, 1), second!.slice(0, 1), 'the first checkpoints are at different blocks');
     }
   }
