@@ -3,6 +3,7 @@ export * from './assert.js';
 export * from './block.js';
 export * from './consensus-bytes.js';
 export * from './bytes.js';
+export * from './off-heap-scratch.js';
 export * from './errors.js';
 export * from './encoding.js';
 export * from './crypto/index.js';

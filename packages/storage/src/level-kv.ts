@@ -1,4 +1,5 @@
 import { ClassicLevel } from 'classic-level';
+import { OffHeapScratch } from '@tongbao/protocol';
 import { StorageError } from './errors.js';
 import type { KeyValueStore, KvOperation, KvRange } from './kv.js';
 
@@ -69,7 +70,7 @@ class OutOfHeapCopies {
 export class LevelKeyValueStore implements KeyValueStore {
   private readonly db: ClassicLevel<Uint8Array, Uint8Array>;
   readonly location: string;
-  private readonly getScratch = new Uint8Array(new ArrayBuffer(GET_SCRATCH_BYTES));
+  private readonly getScratch = new OffHeapScratch(GET_SCRATCH_BYTES);
 
   private constructor(db: ClassicLevel<Uint8Array, Uint8Array>, location: string) {
     this.db = db;
@@ -103,12 +104,7 @@ export class LevelKeyValueStore implements KeyValueStore {
     let value: Uint8Array | undefined;
     try {
       // getSync copies the key before it returns, so one buffer serves every call.
-      if (key.length <= GET_SCRATCH_BYTES) {
-        this.getScratch.set(key);
-        value = this.db.getSync(this.getScratch.subarray(0, key.length));
-      } else {
-        value = this.db.getSync(key);
-      }
+      value = this.db.getSync(this.getScratch.hold(key));
     } catch (cause) {
       throw ioError('get', this.location, cause);
     }

@@ -1,5 +1,5 @@
 import sm2Native, { type StateTreeHandle, type PreparedStateHandle } from '@tongbao/sm2-native';
-import { AssertionError, assert, compareBytes, equalBytes, type HashFunction, type StateChange, type StateProof } from '@tongbao/protocol';
+import { AssertionError, OffHeapScratch, assert, compareBytes, equalBytes, type HashFunction, type StateChange, type StateProof } from '@tongbao/protocol';
 import { StorageError } from './errors.js';
 import type { KeyValueStore, KvOperation, KvRange } from './kv.js';
 import { PREFIX, valueKey } from './keys.js';
@@ -93,7 +93,7 @@ function concatenate(parts: readonly (Uint8Array | undefined)[]): { bytes: Uint8
 export class NativeStateTree implements StateTree {
   readonly hashBytes = NATIVE_HASH_BYTES;
   private readonly handle: StateTreeHandle;
-  private readonly lookupScratch = new Uint8Array(new ArrayBuffer(LOOKUP_SCRATCH_BYTES));
+  private readonly lookupScratch = new OffHeapScratch(LOOKUP_SCRATCH_BYTES);
 
   /**
    * `digest`: the hash the addon computes itself — 'sha256' or 'sm3' — or, for tests,
@@ -175,14 +175,8 @@ export class NativeStateTree implements StateTree {
   }
 
   lookup(key: Uint8Array): KeyPresence {
-    // A short key lives inside V8's heap, and the addon reading it would make V8 move it
-    // out first (a malloc and a later free): a copy into the reused buffer costs less.
-    let argument = key;
-    if (key.length <= this.lookupScratch.length) {
-      this.lookupScratch.set(key);
-      argument = this.lookupScratch.subarray(0, key.length);
-    }
-    return PRESENCE[call(() => binding!.stateTreeLookup(this.handle, argument))]!;
+    const held = this.lookupScratch.hold(key);
+    return PRESENCE[call(() => binding!.stateTreeLookup(this.handle, held))]!;
   }
 
   prove(key: Uint8Array, value: Uint8Array | undefined): StateProof {

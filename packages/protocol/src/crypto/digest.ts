@@ -1,5 +1,6 @@
 import sm2Native from '@tongbao/sm2-native';
 import type { HashFunction, HashIntoFunction } from '../merkle/hash.js';
+import { OffHeapScratch } from '../off-heap-scratch.js';
 
 /** Writes a 32-byte digest of `data` into out[0..32). */
 export type DigestInto = HashIntoFunction;
@@ -26,15 +27,10 @@ const SCRATCH_BYTES = 1024;
  * already outside V8's heap.
  */
 export function hashFunctionOf(into: DigestInto): HashFunction {
-  const scratch = new Uint8Array(new ArrayBuffer(SCRATCH_BYTES));
+  const scratch = new OffHeapScratch(SCRATCH_BYTES);
   const out = new Uint8Array(new ArrayBuffer(32));
   const hash = (data: Uint8Array): Uint8Array => {
-    if (data.length <= SCRATCH_BYTES) {
-      scratch.set(data);
-      into(out, scratch.subarray(0, data.length));
-    } else {
-      into(out, data);
-    }
+    into(out, scratch.hold(data));
     // A fresh 32-byte array (allocated inside V8's heap, so cheaply).
     return out.slice();
   };
