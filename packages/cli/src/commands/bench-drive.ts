@@ -52,6 +52,12 @@ export interface DriveResult {
   readonly committedPerSecond: number;
   /** Of the requests answered in the timed window. */
   readonly latencyMs: { readonly p50: number; readonly p90: number; readonly p99: number; readonly max: number };
+  /**
+   * p99 latency of the payments sent in each tenth of the time the window's payments were
+   * sent over, in order (0 for a tenth nothing was sent in): whether finality holds over
+   * the window or climbs as the state grows.
+   */
+  readonly p99ByTenthMs: readonly number[];
   /** Blocks committed during the timed window (on the node driven). */
   readonly blocks: number;
   /** Payments committed through each API address of DriveOptions.apis, warm-up included. */
@@ -74,6 +80,20 @@ const progress = (text: string): void => void process.stderr.write(`\r\x1b[K[dri
  * as much again to pass it on — CPU the validators on this machine then lacked.
  */
 const PROGRESS_INTERVAL_MS = 250;
+
+/** The `q` quantile of `values` in each of `slices` equal spans of [0, spanMs) by `offsets` (0 where a span has none). */
+function percentileBySlice(values: readonly number[], offsets: readonly number[], spanMs: number, slices: number, q: number): number[] {
+  const bySlice: number[][] = Array.from({ length: slices }, () => []);
+  for (let i = 0; i < values.length; i++) {
+    const slice = Math.min(slices - 1, Math.floor((offsets[i]! / spanMs) * slices));
+    bySlice[slice]!.push(values[i]!);
+  }
+  return bySlice.map((list) => {
+    if (list.length === 0) return 0;
+    list.sort((a, b) => a - b);
+    return Math.round(list[Math.min(list.length - 1, Math.floor(q * list.length))]!);
+  });
+}
 
 /**
  * The benchmark's load generator, in its own process: sets up funded wallets, pre-signs
@@ -124,6 +144,8 @@ export async function benchDrive(options: DriveOptions): Promise<DriveResult> {
   }
 
   const latencies: number[] = [];
+  /** When each latency's request left, in ms from the window's start (latencies[i]'s at sentAtMs[i]). */
+  const sentAtMs: number[] = [];
   let committed = 0;
   const committedByEntry = clients.map(() => 0);
   let failed = 0;
@@ -169,6 +191,7 @@ export async function benchDrive(options: DriveOptions): Promise<DriveResult> {
         if (counted) {
           timedCommitted++;
           latencies.push(answered - sent);
+          sentAtMs.push(Math.max(0, sent - timedWindow!.startedMs));
         }
       } else {
         failed++;
@@ -229,6 +252,9 @@ export async function benchDrive(options: DriveOptions): Promise<DriveResult> {
   const driverCpu = process.cpuUsage(timedWindow.cpu);
   const blocks = Number((await getStatus(client)).height - (await timedWindow.heightBefore));
   process.stderr.write('\n');
+  let sendSpanMs = 1;
+  for (const at of sentAtMs) sendSpanMs = Math.max(sendSpanMs, at + 1);
+  const p99ByTenthMs = percentileBySlice(latencies, sentAtMs, sendSpanMs, 10, 0.99);
   latencies.sort((a, b) => a - b);
   const at = (q: number): number => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0);
   return {
@@ -240,6 +266,7 @@ export async function benchDrive(options: DriveOptions): Promise<DriveResult> {
     elapsedMs: Math.round(elapsedMs),
     committedPerSecond: Math.round((timedCommitted / elapsedMs) * 1000),
     latencyMs: { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: Math.round(latencies[latencies.length - 1] ?? 0) },
+    p99ByTenthMs,
     blocks,
     committedByEntry,
     driverCpuPerPaymentUs: Math.round((driverCpu.user + driverCpu.system) / timedCommitted),

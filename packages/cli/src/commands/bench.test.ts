@@ -57,6 +57,12 @@ test('bench at an offered rate reports no more than the rate it offered', { time
   // One tick's worth over the rate at most: the driver sends what is due every 50 ms.
   assert.ok((result['committedPerSecond'] as number) <= 300 * 1.1, `${result['committedPerSecond']}/s at 300 offered`);
   assert.deepEqual(result['committedByEntryPoint'], [1200], 'without --spread, all through the first validator');
+  // p99 for each tenth of the sending time: ten figures, none above the window's longest
+  // wait, and at an offered rate payments leave in every tenth.
+  const latency = result['latencyMs'] as Record<string, number>;
+  const byTenth = result['p99ByTenthMs'] as number[];
+  assert.equal(byTenth.length, 10);
+  for (const p99 of byTenth) assert.ok(p99 > 0 && p99 <= latency['max']!, `tenths ${byTenth.join()} within max ${latency['max']}`);
 });
 
 test('bench refuses a warm-up as long as the run', { timeout: 30_000 }, async () => {

@@ -207,6 +207,7 @@ export async function benchCommand(options: BenchOptions): Promise<number> {
       elapsedMs: drive.elapsedMs,
       committedPerSecond: drive.committedPerSecond,
       latencyMs: drive.latencyMs,
+      p99ByTenthMs: drive.p99ByTenthMs,
       blocks: drive.blocks,
       transactionsPerBlock: drive.blocks === 0 ? 0 : Math.round(drive.committed / drive.blocks),
       verifyPerSecondPerCore: verifyPerCore,
@@ -231,6 +232,7 @@ export async function benchCommand(options: BenchOptions): Promise<number> {
       for (const { reason, count, example } of result.failures) console.log(`    failed: ${count} × ${reason}${example === '' ? '' : ` — e.g. "${example}"`}`);
       console.log(`  blocks                           ${result.blocks} (${result.transactionsPerBlock} payments per block on average)`);
       console.log(`  latency submit → committed       p50 ${result.latencyMs.p50} ms   p90 ${result.latencyMs.p90} ms   p99 ${result.latencyMs.p99} ms   max ${result.latencyMs.max} ms`);
+      console.log(`  p99 by tenth of the window       ${result.p99ByTenthMs.join(' ')} ms (by when each payment was sent)`);
       console.log(`  verification limit               ${result.verifyPerSecondPerCore}/s per core × ${result.cores} cores ÷ ${result.validators} validator(s) = ${result.verificationLimitPerSecond}/s`);
       console.log(`  throughput ÷ limit               ${result.ratioToLimit}`);
       console.log(`  verification in batches          ${result.batchVerifyPerSecondPerCore}/s per core (the mempool's way; the limit above is one at a time)`);
