@@ -81,6 +81,11 @@ const progress = (text: string): void => void process.stderr.write(`\r\x1b[K[dri
  */
 const PROGRESS_INTERVAL_MS = 250;
 
+/** The `q` quantile of ascending `sorted`, rounded (0 for none). */
+function quantile(sorted: readonly number[], q: number): number {
+  return Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0);
+}
+
 /** The `q` quantile of `values` in each of `slices` equal spans of [0, spanMs) by `offsets` (0 where a span has none). */
 function percentileBySlice(values: readonly number[], offsets: readonly number[], spanMs: number, slices: number, q: number): number[] {
   const bySlice: number[][] = Array.from({ length: slices }, () => []);
@@ -88,11 +93,7 @@ function percentileBySlice(values: readonly number[], offsets: readonly number[]
     const slice = Math.min(slices - 1, Math.floor((offsets[i]! / spanMs) * slices));
     bySlice[slice]!.push(values[i]!);
   }
-  return bySlice.map((list) => {
-    if (list.length === 0) return 0;
-    list.sort((a, b) => a - b);
-    return Math.round(list[Math.min(list.length - 1, Math.floor(q * list.length))]!);
-  });
+  return bySlice.map((list) => quantile(list.sort((a, b) => a - b), q));
 }
 
 /**
@@ -256,7 +257,7 @@ export async function benchDrive(options: DriveOptions): Promise<DriveResult> {
   for (const at of sentAtMs) sendSpanMs = Math.max(sendSpanMs, at + 1);
   const p99ByTenthMs = percentileBySlice(latencies, sentAtMs, sendSpanMs, 10, 0.99);
   latencies.sort((a, b) => a - b);
-  const at = (q: number): number => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0);
+  const at = (q: number): number => quantile(latencies, q);
   return {
     payments: options.payments,
     warmup: timedWindow.committedBefore,
