@@ -1,7 +1,13 @@
 /**
+ * The longest typed array V8 allocates inside its heap (V8's typed_array_max_size_in_heap):
+ * native code reading a shorter one makes V8 first move it out into a buffer of its own.
+ */
+export const V8_IN_HEAP_BYTES_MAX = 64;
+
+/**
  * A reused buffer outside V8's heap for byte strings about to be handed to native code.
- * A Uint8Array of up to 64 bytes lives inside V8's heap, and native code reading it makes
- * V8 first move it out into a buffer of its own — a malloc, and later a free on V8's
+ * A Uint8Array of up to V8_IN_HEAP_BYTES_MAX bytes lives inside V8's heap, and native code
+ * reading it makes V8 first move it out into a buffer of its own — a malloc, and later a free on V8's
  * sweeper thread, more than hashing or looking up a short key costs. A copy into this
  * buffer costs less.
  */

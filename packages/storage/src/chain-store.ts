@@ -105,8 +105,9 @@ export interface ChainStoreOptions {
    * hardware (a validator's index among the validators): its checkpoint bounds by
    * blocks, by dirty pages and by logged keys are scaled by 1 + index/count. The stores
    * otherwise reach each bound at the same block (they commit the same changes) and
-   * write their pages in the same instant; apart, the others keep voting while one writes — at 5,000 payments a second on four validators,
-   * p99 666 / 665 → 480 / 482 ms (two interleaved pairs). Results never depend on it.
+   * write their pages in the same instant; apart, the others keep voting while one
+   * writes — at 5,000 payments a second on four validators, p99 666 / 665 → 480 / 482 ms
+   * (two interleaved pairs). Results never depend on it.
    */
   readonly treeCheckpointStagger?: { readonly index: number; readonly count: number };
 }
