@@ -11,7 +11,7 @@ import {
   type BatchRef,
   type VerifiedTransaction,
 } from '@tongbao/protocol';
-import { LevelKeyValueStore, type KeyValueStore, type StateTreeImplementation } from '@tongbao/storage';
+import { LevelKeyValueStore, openLevelChainDatabases, type KeyValueStore, type LevelChainDatabases, type StateTreeImplementation } from '@tongbao/storage';
 import {
   createConsensus,
   DEFAULT_LIMITS,
@@ -61,7 +61,7 @@ export class TongbaoNode {
     readonly service: NodeService,
     readonly server: FastifyInstance,
     private readonly parts: {
-      readonly ledgerKv: KeyValueStore;
+      readonly ledgerDatabases: LevelChainDatabases;
       readonly consensusKv: KeyValueStore;
       readonly pool: VerifierPool;
       readonly driver: ConsensusDriver;
@@ -83,7 +83,7 @@ export class TongbaoNode {
     const { config, genesis } = home;
     const logger = createLogger({ level: config.log.level, moniker: config.node.moniker, ...(options.logDestination ? { destination: options.logDestination } : {}) });
     mkdirSync(home.dataDir, { recursive: true });
-    const ledgerKv = await LevelKeyValueStore.open(join(home.dataDir, 'ledger'));
+    const ledgerDatabases = await openLevelChainDatabases(join(home.dataDir, 'ledger'));
     const consensusKv = await LevelKeyValueStore.open(join(home.dataDir, 'consensus'));
     const validators = genesis.validators.map((v) => v.publicKey);
     const selfIndex = validators.findIndex((key) => equalBytes(key, home.validatorKeys.publicKey));
@@ -91,7 +91,7 @@ export class TongbaoNode {
       throw new HomeError(`this node's validator key ${bytesToHex(home.validatorKeys.publicKey).slice(0, 16)}… is not a validator of the genesis`);
     }
     // The config's pattern admits exactly these two values.
-    const ledger = await Ledger.open(ledgerKv, genesis, {
+    const ledger = await Ledger.open(ledgerDatabases, genesis, {
       stateTree: config.node.stateTree as StateTreeImplementation,
       stateTreeCachedPagesMax: config.node.stateTreeCachedPagesMax,
       treeCheckpointStagger: { index: selfIndex, count: validators.length },
@@ -280,7 +280,7 @@ export class TongbaoNode {
     const [host, port] = splitHostPort(config.api.listen);
     await server.listen({ host, port });
     driver.start();
-    const node = new TongbaoNode(home, logger, ledger, service, server, { ledgerKv, consensusKv, pool, driver, batchMaker, network, evidenceReporter });
+    const node = new TongbaoNode(home, logger, ledger, service, server, { ledgerDatabases, consensusKv, pool, driver, batchMaker, network, evidenceReporter });
     logger.info({ api: node.apiUrl, height: Number(ledger.height), validator: selfIndex, validators: validators.length, stateTree: ledger.store.stateTreeKind }, 'node started');
     return node;
   }
@@ -295,7 +295,7 @@ export class TongbaoNode {
     await this.parts.network?.close();
     await this.parts.pool.close();
     await this.parts.consensusKv.close();
-    await this.parts.ledgerKv.close();
+    await this.parts.ledgerDatabases.close();
     this.logger.info({ height: Number(this.ledger.height) }, 'node stopped');
   }
 }

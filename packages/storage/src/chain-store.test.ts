@@ -1,4 +1,5 @@
-// Checks the chain store end to end on both key-value stores (memory, LevelDB): genesis
+// Checks the chain store end to end on both key-value stores (memory, LevelDB), each as
+// one database and as three (history, state, tree): genesis
 // then blocks with transactions, receipts and random state changes; every block, lookup
 // by hash, transaction and receipt lookup, state value and state proof (verified with
 // protocol's verifier against the head header's state_root) after each block and after
@@ -21,13 +22,14 @@ import {
   verifyStateProof,
   type StateEntry,
 } from '@tongbao/protocol';
-import { ChainStore, type BlockCommit } from './chain-store.js';
+import { ChainStore, type BlockCommit, type ChainDatabases } from './chain-store.js';
 import { StorageError } from './errors.js';
 import { blockReceiptsKey, blockTransactionsKey, HEAD_KEY, headerKey, PAGE_DEPTH_BITS, pageKey, PREFIX, prefixEnd, TREE_CHECKPOINT_KEY, treeLogKey, valueKey } from './keys.js';
 import { decodeKeyLog } from './tree-log.js';
 import { FaultyKeyValueStore } from './testing/faulty-kv.js';
 import type { KeyValueStore, KvOperation } from './kv.js';
 import { LevelKeyValueStore } from './level-kv.js';
+import { openLevelChainDatabases } from './level-chain-databases.js';
 import { MemoryKeyValueStore } from './memory-kv.js';
 import { ensureGenesis, nextBlock, randomChanges, seededRandom, stateKey } from './testing/chain-fixture.js';
 
@@ -36,29 +38,58 @@ const KEY_SPACE = 300;
 
 const isCorrupt = (e: unknown): boolean => e instanceof StorageError && e.code === 'CORRUPT_STORE';
 
-const backends: Array<{ name: string; make(): Promise<{ kv: KeyValueStore; reopen(): Promise<KeyValueStore>; cleanup(): void }> }> = [
+type Databases = KeyValueStore | ChainDatabases;
+interface Backend {
+  readonly databases: Databases;
+  reopen(): Promise<Databases>;
+  close(databases: Databases): Promise<void>;
+  cleanup(): void;
+}
+
+const closeEach = async (databases: Databases): Promise<void> => {
+  for (const kv of new Set('get' in databases ? [databases] : [databases.history, databases.state, databases.tree])) await kv.close();
+};
+
+const backends: Array<{ name: string; make(): Promise<Backend> }> = [
   {
     name: 'memory',
     async make() {
       const kv = new MemoryKeyValueStore();
-      return { kv, reopen: async () => kv.reopen(), cleanup: () => {} };
+      return { databases: kv, reopen: async () => kv.reopen(), close: closeEach, cleanup: () => {} };
+    },
+  },
+  {
+    name: 'memory, three databases',
+    async make() {
+      const [history, state, tree] = [new MemoryKeyValueStore(), new MemoryKeyValueStore(), new MemoryKeyValueStore()];
+      const reopen = async () => ({ history: history.reopen(), state: state.reopen(), tree: tree.reopen() });
+      return { databases: { history, state, tree }, reopen, close: closeEach, cleanup: () => {} };
     },
   },
   {
     name: 'leveldb',
     async make() {
       const dir = mkdtempSync(join(tmpdir(), 'tongbao-chain-'));
-      return { kv: await LevelKeyValueStore.open(dir), reopen: () => LevelKeyValueStore.open(dir), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+      const cleanup = () => rmSync(dir, { recursive: true, force: true });
+      return { databases: await LevelKeyValueStore.open(dir), reopen: () => LevelKeyValueStore.open(dir), close: closeEach, cleanup };
+    },
+  },
+  {
+    name: 'leveldb, three databases',
+    async make() {
+      const dir = mkdtempSync(join(tmpdir(), 'tongbao-chain-'));
+      const cleanup = () => rmSync(dir, { recursive: true, force: true });
+      return { databases: await openLevelChainDatabases(dir), reopen: () => openLevelChainDatabases(dir), close: closeEach, cleanup };
     },
   },
 ];
 
 for (const backend of backends) {
   test(`${backend.name}: genesis, blocks, lookups, proofs, reopen`, async () => {
-    const { kv, reopen, cleanup } = await backend.make();
+    const { databases, reopen, close, cleanup } = await backend.make();
     try {
       // A tree checkpoint at block 4; blocks 5 and 6 are in the tree log when it reopens.
-      let store = await ChainStore.open(kv, { hash: sha256, treeCheckpointBlocks: 4 });
+      let store = await ChainStore.open(databases, { hash: sha256, treeCheckpointBlocks: 4 });
       assert.equal(store.genesis(), undefined);
       assert.equal(store.head(), undefined);
       await ensureGenesis(store, KEY_SPACE / 2);
@@ -112,24 +143,35 @@ for (const backend of backends) {
       for await (const [key, value] of store.iterateState(new TextEncoder().encode('acct/'))) listed.push(`${bytesToHex(key)}=${bytesToHex(value)}`);
       assert.deepEqual(listed, [...model].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${bytesToHex(v)}`));
       for await (const _ of store.iterateState(Uint8Array.of(0xff, 0xff))) assert.fail('no state key starts with ff ff');
-      await kv.close();
-      const kvAgain = await reopen();
-      store = await ChainStore.open(kvAgain, { hash: sha256, verify: 'full' });
+      if (!('get' in databases)) {
+        // Each database holds its own records only.
+        const kinds = async (kv: KeyValueStore) => {
+          const seen = new Set<string>();
+          for await (const [key] of kv.iterate()) seen.add(key[0] === PREFIX.meta ? new TextDecoder().decode(key) : String.fromCharCode(key[0]!));
+          return [...seen].sort();
+        };
+        assert.deepEqual(await kinds(databases.history), ['B', 'H', 'R', 'T']);
+        assert.deepEqual(await kinds(databases.state), ['X', 'mformat', 'mgenesis', 'mgenesis-state-root', 'mhead', 't', 'v']);
+        assert.deepEqual(await kinds(databases.tree), ['mtree-checkpoint', 'p']);
+      }
+      await close(databases);
+      const again = await reopen();
+      store = await ChainStore.open(again, { hash: sha256, verify: 'full' });
       check(store);
       assert.deepEqual(store.head()!.hash, commits[5]!.hash);
-      await kvAgain.close();
+      await close(again);
     } finally {
       cleanup();
     }
   });
 }
 
-// Tree pages are deferred: a block that is not a checkpoint writes no page record but its
-// changed keys; a checkpoint comes every treeCheckpointBlocks blocks, or sooner once
-// treeDirtyPagesMax pages are dirty or the logs hold treeLoggedKeysMax keys, and writes
-// exactly the tree the blocks built. After
-// every block, a store reopened from what is on disk has the head's root, proofs that
-// verify, and passes the full check.
+// Tree pages are deferred: a block that is not a checkpoint writes no page record; every
+// block logs its changed keys; a checkpoint comes every treeCheckpointBlocks blocks, or
+// sooner once treeDirtyPagesMax pages are dirty or the logs hold treeLoggedKeysMax keys,
+// writes exactly the tree the blocks built, and the next block's write deletes the logs
+// it covers. After every block, a store reopened from what is on disk has the head's
+// root, proofs that verify, and passes the full check.
 test('tree pages are written at checkpoints; reopening between them rebuilds the same tree', async () => {
   for (const options of [{ treeCheckpointBlocks: 5 }, { treeCheckpointBlocks: 1_000, treeDirtyPagesMax: 40 }, { treeCheckpointBlocks: 1_000, treeLoggedKeysMax: 50 }]) {
     const kv = new MemoryKeyValueStore();
@@ -143,13 +185,16 @@ test('tree pages are written at checkpoints; reopening between them rebuilds the
     };
     const checkpoints: number[] = [];
     for (let h = 1; h <= 12; h++) {
+      const checkpointBefore = checkpoints.at(-1) ?? 0;
       const pagesBefore = await pageRecords();
       await store.commitBlock(nextBlock(store, sha256, randomChanges(random, 20, 200), 2));
       const checkpoint = kv.get(TREE_CHECKPOINT_KEY)!;
       const atCheckpoint = u64ToBytes(BigInt(h)).every((byte, i) => checkpoint[i] === byte);
       if (atCheckpoint) checkpoints.push(h);
       else assert.equal(await pageRecords(), pagesBefore, `${JSON.stringify(options)}: block ${h} is no checkpoint and wrote no page`);
-      assert.equal(kv.get(treeLogKey(BigInt(h))) !== undefined, !atCheckpoint, `block ${h}: a tree log exactly when not a checkpoint`);
+      for (let k = 0; k <= h; k++) {
+        assert.equal(kv.get(treeLogKey(BigInt(k))) !== undefined, k > checkpointBefore, `after block ${h}: the log of block ${k} is kept exactly while no written checkpoint covers it`);
+      }
       const reopened = await ChainStore.open(kv.reopen(), { hash: sha256, ...options });
       assert.deepEqual(reopened.stateRoot(), store.head()!.header.stateRoot);
       for (let n = 0; n < 200; n += 9) assert.ok(verifyStateProof(sha256, reopened.stateRoot(), reopened.proveState(stateKey(n))));
@@ -158,8 +203,6 @@ test('tree pages are written at checkpoints; reopening between them rebuilds the
     }
     if (options.treeCheckpointBlocks === 5) assert.deepEqual(checkpoints, [5, 10]);
     else assert.ok(checkpoints.length >= 2, `the dirty-page or logged-key bound forces checkpoints: ${checkpoints.join()}`);
-    // Logs of blocks behind the checkpoint are gone.
-    for (let h = 1; h <= checkpoints.at(-1)!; h++) assert.equal(kv.get(treeLogKey(BigInt(h))), undefined, `log of block ${h}`);
   }
 });
 
@@ -291,6 +334,7 @@ test('opening refuses an inconsistent store with CORRUPT_STORE', async () => {
     const loggedKey = decodeKeyLog(kv.get(treeLogKey(2n))!)![0]!.slice();
     const tampered: Array<[string, KvOperation]> = [
       ['a missing tree log', { type: 'del', key: treeLogKey(2n) }],
+      ['a missing tree checkpoint record', { type: 'del', key: TREE_CHECKPOINT_KEY }],
       ['a tree checkpoint past the head', { type: 'put', key: TREE_CHECKPOINT_KEY, value: concatBytes(u64ToBytes(4n), checkpointRoot) }],
       ['a tree checkpoint of another root', { type: 'put', key: TREE_CHECKPOINT_KEY, value: concatBytes(u64ToBytes(0n), new Uint8Array(32).fill(7)) }],
       ['a changed value of a logged key', { type: 'put', key: valueKey(loggedKey), value: Uint8Array.of(1, 2, 3) }],
@@ -366,4 +410,36 @@ test('a state key the tree shows absent is answered without a store read; others
   // Present keys come from the value records (the tree holds only their hashes).
   for (let n = 0; n < KEY_SPACE; n++) assert.deepEqual(store.state.get(stateKey(n)), inner.get(valueKey(stateKey(n))));
   assert.ok(valueReads > 0 && valueReads <= KEY_SPACE, `${valueReads} value reads`);
+});
+
+// The three databases belong together: a store whose tree database is missing (emptied)
+// or whose history database is another chain's is refused; a folder holding the
+// one-database layout of earlier versions is refused with OLD_LAYOUT, not opened beside
+// as a new chain.
+test('three databases: a lost or foreign one is refused, and so is the old one-database layout', async () => {
+  const build = async (seed: number) => {
+    const databases = { history: new MemoryKeyValueStore(), state: new MemoryKeyValueStore(), tree: new MemoryKeyValueStore() };
+    // Pages with every block, so that the other chain's tree is past the common genesis.
+    const store = await ChainStore.open(databases, { hash: sha256, treeCheckpointBlocks: 1 });
+    await ensureGenesis(store, 20);
+    const random = seededRandom(seed);
+    for (let h = 0; h < 3; h++) await store.commitBlock(nextBlock(store, sha256, randomChanges(random, 8, 40), 3));
+    return databases;
+  };
+  const ours = await build(1);
+  const other = await build(2);
+  assert.equal((await (await ChainStore.open({ history: ours.history.reopen(), state: ours.state.reopen(), tree: ours.tree.reopen() }, { hash: sha256, verify: 'full' })).verifyFull()).blocks, 3);
+  await assert.rejects(ChainStore.open({ history: ours.history.reopen(), state: ours.state.reopen(), tree: new MemoryKeyValueStore() }, { hash: sha256 }), isCorrupt, 'tree lost');
+  await assert.rejects(ChainStore.open({ history: other.history.reopen(), state: ours.state.reopen(), tree: ours.tree.reopen() }, { hash: sha256 }), isCorrupt, 'foreign history');
+  await assert.rejects(ChainStore.open({ history: ours.history.reopen(), state: ours.state.reopen(), tree: other.tree.reopen() }, { hash: sha256 }), isCorrupt, 'foreign tree');
+
+  const dir = mkdtempSync(join(tmpdir(), 'tongbao-old-layout-'));
+  try {
+    const old = await LevelKeyValueStore.open(dir);
+    await old.write([{ type: 'put', key: HEAD_KEY, value: new Uint8Array(40) }]);
+    await old.close();
+    await assert.rejects(openLevelChainDatabases(dir), (e: unknown) => e instanceof StorageError && e.code === 'OLD_LAYOUT' && e.message.includes('remove'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

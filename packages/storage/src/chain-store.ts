@@ -128,6 +128,33 @@ export const TREE_DIRTY_PAGES_MAX_DEFAULT = 1 << 16;
 /** Default for ChainStoreOptions.treeLoggedKeysMax. */
 export const TREE_LOGGED_KEYS_MAX_DEFAULT = 1 << 18;
 
+/**
+ * The three databases a chain store keeps its records in (README, "Three databases"):
+ * apart, LevelDB compacts each one's keys only among themselves — the tree's pages, which
+ * a checkpoint rewrites by the tens of thousands, no longer drag the values and the
+ * history through every compaction. Each write is atomic within its database; the order
+ * of a block's writes (history, then state, then at a checkpoint the tree) is what makes
+ * a crash between them recoverable.
+ */
+export interface ChainDatabases {
+  /** Blocks: headers, transactions, receipts, the block-hash index. Written first; above the head, ignored. */
+  readonly history: KeyValueStore;
+  /** State values, the transaction index, the changed-key logs, genesis and the head. Its write commits a block. */
+  readonly state: KeyValueStore;
+  /** The state tree's pages and its checkpoint record. Written last, at checkpoints only, never ahead of the head. */
+  readonly tree: KeyValueStore;
+}
+
+function isKeyValueStore(databases: KeyValueStore | ChainDatabases): databases is KeyValueStore {
+  return typeof (databases as KeyValueStore).get === 'function';
+}
+
+/** One write of a block's commit: the operations for one database. */
+interface DatabaseWrite {
+  readonly kv: KeyValueStore;
+  readonly operations: readonly KvOperation[];
+}
+
 export interface ChainHead {
   readonly height: bigint;
   readonly hash: Uint8Array;
@@ -182,15 +209,17 @@ function prefixUpperBound(prefix: Uint8Array): Uint8Array {
 
 /**
  * The chain as stored by one node: genesis, blocks, the transaction index, receipts, the
- * head, and the state with its Merkle tree, over any KeyValueStore. Every block commits
- * in ONE atomic write, so after a crash the store is at the last committed block, never
- * between; opening checks that the head and the state agree.
+ * head, and the state with its Merkle tree, over three databases (ChainDatabases) or one
+ * KeyValueStore holding all three. A block commits when its state write — one atomic
+ * batch that moves the head — is durable; its history is written before and its tree
+ * pages after, so after a crash the store opens at the last committed block, never
+ * between, and opening checks that the head and the state agree.
  *
  * Not safe for concurrent commits (the node commits one block at a time); reads may run
  * at any time and see only committed data.
  */
 export class ChainStore {
-  private readonly kv: KeyValueStore;
+  private readonly databases: ChainDatabases;
   private readonly hash: HashFunction;
   private readonly tree: StateTree;
   private currentHead: ChainHead | undefined;
@@ -201,8 +230,13 @@ export class ChainStore {
   private readonly treeLoggedKeysMax: number;
   /** Keys in the tree logs since the checkpoint, repeats included. */
   private treeLoggedKeys = 0;
-  /** The height whose tree the stored page records hold; later blocks' keys are in the tree log. */
-  private treeCheckpointHeight = 0n;
+  /**
+   * The height whose tree the stored page records hold (-1: none yet, the empty tree);
+   * later blocks' keys are in the tree log.
+   */
+  private treeCheckpointHeight = -1n;
+  /** Logs of blocks the tree checkpoint covers, deleted by the next state write. */
+  private coveredTreeLogs: Uint8Array[] = [];
   /** Set when a write failed: what is on disk is then unknown until reopened. */
   private failure: unknown = undefined;
 
@@ -212,11 +246,11 @@ export class ChainStore {
   /** Committed values by state key; null records a key known to be absent. */
   private readonly values: GenerationCache<string, Uint8Array | null>;
 
-  private constructor(kv: KeyValueStore, options: ChainStoreOptions) {
-    this.kv = kv;
+  private constructor(databases: ChainDatabases, options: ChainStoreOptions) {
+    this.databases = databases;
     this.hash = options.hash;
     this.tree = openStateTree(
-      kv,
+      databases.tree,
       options.hash,
       options.nodeCacheEntriesMax === undefined ? {} : { nodeCacheEntriesMax: options.nodeCacheEntriesMax },
       options.stateTree,
@@ -249,7 +283,7 @@ export class ChainStore {
     // nothing. Not cached: asking the tree again is as cheap, and the entry would only
     // push a value out.
     if (this.tree.lookup(key) === 'absent') return undefined;
-    const value = this.kv.get(valueKey(key));
+    const value = this.databases.state.get(valueKey(key));
     this.values.set(cacheKey, value ?? null);
     return value;
   }
@@ -269,12 +303,17 @@ export class ChainStore {
     }
   }
 
-  /** Opens the chain on `kv` (empty for a new node) and verifies it; CORRUPT_STORE if it does not hold together. */
-  static async open(kv: KeyValueStore, options: ChainStoreOptions): Promise<ChainStore> {
+  /**
+   * Opens the chain on its databases, or on one KeyValueStore that holds all three (empty
+   * for a new node), and verifies it; CORRUPT_STORE if it does not hold together.
+   */
+  static async open(databases: KeyValueStore | ChainDatabases, options: ChainStoreOptions): Promise<ChainStore> {
+    const split = isKeyValueStore(databases) ? { history: databases, state: databases, tree: databases } : databases;
     let store: ChainStore;
     try {
-      store = new ChainStore(kv, options);
+      store = new ChainStore(split, options);
       store.load();
+      await store.findCoveredTreeLogs();
     } catch (error) {
       if (error instanceof TongbaoError || error instanceof AssertionError) throw error;
       throw corrupt(`cannot read the store: ${(error as Error)?.message}`, {}, error);
@@ -299,10 +338,12 @@ export class ChainStore {
 
   /** Reads and checks the head, the head block and the genesis record. */
   private load(): void {
-    const format = this.kv.get(FORMAT_KEY);
-    this.genesisBytes = this.kv.get(GENESIS_KEY);
+    const { state, history } = this.databases;
+    const format = state.get(FORMAT_KEY);
+    this.genesisBytes = state.get(GENESIS_KEY);
     if (this.genesisBytes === undefined) {
-      if (format !== undefined || this.kv.get(HEAD_KEY) !== undefined || !isSparseEmptyHash(this.tree.root())) {
+      // The tree is written after the state, so a tree without a genesis is not ours.
+      if (format !== undefined || state.get(HEAD_KEY) !== undefined || !isSparseEmptyHash(this.tree.root())) {
         throw corrupt('it holds chain data but no genesis');
       }
       return;
@@ -310,10 +351,10 @@ export class ChainStore {
     if (format === undefined || format.length !== 4 || bytesToU32(format) !== FORMAT_VERSION) {
       throw corrupt(`unknown layout version (expected ${FORMAT_VERSION})`, { format: format === undefined ? null : bytesToHex(format) });
     }
-    const headRecord = this.kv.get(HEAD_KEY);
+    const headRecord = state.get(HEAD_KEY);
     if (headRecord === undefined) {
       this.replayTreeLog(0n);
-      const genesisRoot = this.kv.get(GENESIS_STATE_ROOT_KEY);
+      const genesisRoot = state.get(GENESIS_STATE_ROOT_KEY);
       if (genesisRoot === undefined || !equalBytes(genesisRoot, this.tree.root())) {
         throw corrupt('the state tree root is not the genesis state root, and there is no block', {
           treeRoot: bytesToHex(this.tree.root()),
@@ -327,7 +368,7 @@ export class ChainStore {
     const header = this.readHeader(height);
     if (header === undefined) throw corrupt(`the head block ${height} is missing`, { height });
     if (!equalBytes(blockHash(this.hash, header), hash)) throw corrupt(`the head block ${height} does not hash to the head record`, { height });
-    const indexed = this.kv.get(blockHashKey(hash));
+    const indexed = history.get(blockHashKey(hash));
     if (indexed === undefined || bytesToU64(indexed) !== height) throw corrupt(`the head block ${height} is missing from the hash index`);
     this.checkBlockBody(height, header);
     this.replayTreeLog(height);
@@ -345,19 +386,27 @@ export class ChainStore {
    * Brings the tree from its checkpoint up to `head`: the keys the blocks since changed
    * (their logs), at their current values, applied in one update. The tree depends only
    * on the final keys and values, so this is the tree the blocks built one by one; the
-   * caller checks its root against the head's state root.
+   * caller checks its root against the head's state root. Without a checkpoint record
+   * (a crash before genesis's tree write) the tree is empty and the logs start at
+   * genesis ("block 0").
    */
   private replayTreeLog(head: bigint): void {
-    const record = this.kv.get(TREE_CHECKPOINT_KEY);
-    if (record === undefined || record.length !== 8 + this.hashBytes) throw corrupt('the state tree checkpoint record is missing or malformed');
-    const height = bytesToU64(record.subarray(0, 8));
-    if (!equalBytes(record.subarray(8), this.tree.root())) {
-      throw corrupt(`the stored state tree is not at its checkpoint (block ${height})`, { height, treeRoot: bytesToHex(this.tree.root()) });
+    const { state, tree } = this.databases;
+    const record = tree.get(TREE_CHECKPOINT_KEY);
+    let height = -1n;
+    if (record === undefined) {
+      if (!isSparseEmptyHash(this.tree.root())) throw corrupt('the state tree has pages but no checkpoint record');
+    } else {
+      if (record.length !== 8 + this.hashBytes) throw corrupt('the state tree checkpoint record is malformed');
+      height = bytesToU64(record.subarray(0, 8));
+      if (!equalBytes(record.subarray(8), this.tree.root())) {
+        throw corrupt(`the stored state tree is not at its checkpoint (block ${height})`, { height, treeRoot: bytesToHex(this.tree.root()) });
+      }
     }
     if (height > head) throw corrupt(`the state tree checkpoint (block ${height}) is past the head (${head})`, { height });
     const keys = new Map<string, Uint8Array>();
     for (let h = height + 1n; h <= head; h++) {
-      const log = this.kv.get(treeLogKey(h));
+      const log = state.get(treeLogKey(h));
       const logged = log === undefined ? undefined : decodeKeyLog(log);
       if (logged === undefined) throw corrupt(`the changed-key log of block ${h} is missing or malformed`, { height: h });
       for (const key of logged) keys.set(bytesKey(key), key);
@@ -365,12 +414,23 @@ export class ChainStore {
     }
     this.treeCheckpointHeight = height;
     if (keys.size === 0) return;
-    const changes = [...keys.values()].sort(compareBytes).map((key) => ({ key, value: this.kv.get(valueKey(key)) }));
+    const changes = [...keys.values()].sort(compareBytes).map((key) => ({ key, value: state.get(valueKey(key)) }));
     this.tree.applied(this.tree.prepare(changes));
   }
 
+  /**
+   * The logs at or below the tree checkpoint still stored (a crash came between the
+   * checkpoint's tree write and the next state write, which deletes them): the next state
+   * write deletes them.
+   */
+  private async findCoveredTreeLogs(): Promise<void> {
+    if (this.treeCheckpointHeight < 0n) return;
+    const range = { gte: treeLogKey(0n), lt: treeLogKey(this.treeCheckpointHeight + 1n) };
+    for await (const [key] of this.databases.state.iterate(range)) this.coveredTreeLogs.push(key.slice());
+  }
+
   private readHeader(height: bigint): BlockHeader | undefined {
-    const bytes = this.kv.get(headerKey(height));
+    const bytes = this.databases.history.get(headerKey(height));
     if (bytes === undefined) return undefined;
     try {
       return decodeCanonical(BlockHeaderSchema, bytes, STORED_RECORD_BYTES_MAX);
@@ -388,7 +448,7 @@ export class ChainStore {
   /** The block's transaction (or receipt) record list, checked to hold `count` entries. */
   private readBody(key: Uint8Array, what: 'transactions' | 'receipts', height: bigint, count: number): Uint8Array[] {
     if (count === 0) return [];
-    const record = this.kv.get(key);
+    const record = this.databases.history.get(key);
     if (record === undefined) throw corrupt(`the ${what} of block ${height} are missing`, { height });
     const items = decodeRecordList(record);
     if (items === undefined || items.length !== count) {
@@ -407,7 +467,7 @@ export class ChainStore {
 
   /** Entry `index` of a block's transaction (or receipt) record list. */
   private readBodyEntry(key: Uint8Array, what: 'transaction' | 'receipt', height: bigint, index: number): Uint8Array {
-    const record = this.kv.get(key);
+    const record = this.databases.history.get(key);
     const entry = record === undefined ? undefined : recordListItem(record, index);
     if (entry === undefined) throw corrupt(`${what} ${index} of block ${height} is missing`, { height, index });
     return entry;
@@ -429,7 +489,7 @@ export class ChainStore {
       }
       if (next !== undefined && !equalBytes(next, new Uint8Array(this.hashBytes))) throw corrupt('block 1 does not link to the zero hash');
     }
-    const { leaves, nodes, pages } = await this.tree.verifyAll();
+    const { leaves, nodes, pages } = await this.tree.verifyAll(this.iterateState());
     return { blocks: Number(head?.height ?? 0n), leaves, nodes, pages };
   }
 
@@ -465,14 +525,24 @@ export class ChainStore {
     }
   }
 
-  private async writeBatch(operations: readonly KvOperation[], after: () => void): Promise<void> {
+  /**
+   * Applies `writes` one after another, each durable before the next starts; writes in a
+   * row to one database (a store opened on a single KeyValueStore) are joined into one
+   * batch, which is then atomic as a whole.
+   */
+  private async writeInOrder(writes: readonly DatabaseWrite[], after: () => void): Promise<void> {
     this.checkUsable();
     assert(!this.committing, 'one commit at a time');
     this.committing = true;
     try {
-      await this.kv.write(operations);
+      for (let i = 0; i < writes.length; ) {
+        const { kv } = writes[i]!;
+        const operations: KvOperation[] = [];
+        for (; i < writes.length && writes[i]!.kv === kv; i++) for (const op of writes[i]!.operations) operations.push(op);
+        if (operations.length > 0) await kv.write(operations);
+      }
     } catch (error) {
-      // The batch may or may not be on disk: only reopening (which verifies) can tell.
+      // The write may or may not be on disk: only reopening (which verifies) can tell.
       this.failure = error;
       throw error;
     } finally {
@@ -481,16 +551,22 @@ export class ChainStore {
     after();
   }
 
-  /** Writes genesis ("height 0"): the encoded Genesis and the initial state. */
+  /**
+   * Writes genesis ("height 0"): the encoded Genesis and the initial state, then the
+   * tree's first checkpoint. The state write logs the genesis keys, so that a crash
+   * before the tree write leaves a store that opens (rebuilding the tree from the log).
+   */
   async commitGenesis(genesisBytes: Uint8Array, prepared: PreparedState): Promise<void> {
     assert(this.genesisBytes === undefined, 'genesis is committed once');
     assert(equalBytes(prepared.previousRoot, this.tree.root()), 'the genesis state was prepared against the empty state');
-    const operations: KvOperation[] = [...prepared.operations, ...this.treeCheckpointOperations(0n, prepared)];
-    operations.push({ type: 'put', key: GENESIS_STATE_ROOT_KEY, value: prepared.root });
-    operations.push({ type: 'put', key: FORMAT_KEY, value: u32ToBytes(FORMAT_VERSION) });
+    const state: KvOperation[] = [...prepared.operations];
+    state.push({ type: 'put', key: treeLogKey(0n), value: encodeKeyLog(prepared.changes.map((change) => change.key)) });
+    state.push({ type: 'put', key: GENESIS_STATE_ROOT_KEY, value: prepared.root });
+    state.push({ type: 'put', key: FORMAT_KEY, value: u32ToBytes(FORMAT_VERSION) });
     // Last, so that a store missing any of the above has no genesis (see commitBlock).
-    operations.push({ type: 'put', key: GENESIS_KEY, value: genesisBytes });
-    await this.writeBatch(operations, () => {
+    state.push({ type: 'put', key: GENESIS_KEY, value: genesisBytes });
+    const tree = this.treeCheckpointOperations(0n, prepared);
+    await this.writeInOrder([{ kv: this.databases.state, operations: state }, { kv: this.databases.tree, operations: tree }], () => {
       this.tree.applied(prepared);
       this.treeCheckpointed(0n);
       this.cacheValues(prepared);
@@ -499,10 +575,11 @@ export class ChainStore {
   }
 
   /**
-   * Commits the next block — header, transactions, receipts, indexes, state values, the
-   * tree log or a tree checkpoint, head — in ONE atomic write. The checks are
-   * assertions: a block that does not follow the head, or state prepared against another
-   * root, is a bug of the caller.
+   * Commits the next block in up to three writes, each atomic: its history (header,
+   * transactions, receipts, hash index), then its state (values, transaction index,
+   * changed-key log, head) — durable, the block is committed — then, at a tree
+   * checkpoint, the tree's pages. The checks are assertions: a block that does not
+   * follow the head, or state prepared against another root, is a bug of the caller.
    */
   async commitBlock(commit: BlockCommit): Promise<void> {
     const { block, hash, receipts, receiptBytes, transactionIds, prepared } = commit;
@@ -523,32 +600,40 @@ export class ChainStore {
     assert(receipts.length === count && transactionIds.length === count, 'one receipt and one id per transaction');
 
     const height = header.height;
-    const headerBytes = encode(BlockHeaderSchema, header);
     const heightBytes = u64ToBytes(height);
-    const operations: KvOperation[] = [];
-    // Order matters only to a store that breaks atomicity (see crash tests): the head
-    // record goes last, the block's records first.
-    operations.push({ type: 'put', key: headerKey(height), value: headerBytes });
-    operations.push({ type: 'put', key: blockHashKey(hash), value: heightBytes });
+    // History records above the head are ignored (and overwritten when that height
+    // commits), so the history write may land without the state write that follows.
+    const history: KvOperation[] = [];
+    history.push({ type: 'put', key: headerKey(height), value: encode(BlockHeaderSchema, header) });
+    history.push({ type: 'put', key: blockHashKey(hash), value: heightBytes });
     // A block without transactions (a round that only carries others' commits) has no body records.
     if (count > 0) {
-      operations.push({ type: 'put', key: blockTransactionsKey(height), value: encodeRecordList(block.transactions) });
+      history.push({ type: 'put', key: blockTransactionsKey(height), value: encodeRecordList(block.transactions) });
       const encodedReceipts = receiptBytes ?? receipts.map((receipt) => encode(ReceiptSchema, receipt));
-      operations.push({ type: 'put', key: blockReceiptsKey(height), value: encodeRecordList(encodedReceipts) });
+      history.push({ type: 'put', key: blockReceiptsKey(height), value: encodeRecordList(encodedReceipts) });
     }
+    const state: KvOperation[] = [];
     for (let i = 0; i < count; i++) {
-      operations.push({ type: 'put', key: transactionIndexKey(transactionIds[i]!), value: locationBytes(heightBytes, i) });
+      state.push({ type: 'put', key: transactionIndexKey(transactionIds[i]!), value: locationBytes(heightBytes, i) });
     }
-    for (const op of prepared.operations) operations.push(op);
+    for (const op of prepared.operations) state.push(op);
+    // Logged even at a checkpoint: until the tree write is durable, opening needs it.
+    state.push({ type: 'put', key: treeLogKey(height), value: encodeKeyLog(prepared.changes.map((change) => change.key)) });
+    const covered = this.coveredTreeLogs;
+    for (const key of covered) state.push({ type: 'del', key });
+    // Order matters only to a store that breaks atomicity (see crash tests): the head
+    // record goes last.
+    state.push({ type: 'put', key: HEAD_KEY, value: concatBytes(heightBytes, hash) });
     const checkpoint = this.isTreeCheckpointDue(height, prepared);
-    if (checkpoint) {
-      for (const op of this.treeCheckpointOperations(height, prepared)) operations.push(op);
-    } else {
-      operations.push({ type: 'put', key: treeLogKey(height), value: encodeKeyLog(prepared.changes.map((change) => change.key)) });
-    }
-    operations.push({ type: 'put', key: HEAD_KEY, value: concatBytes(u64ToBytes(height), hash) });
-    await this.writeBatch(operations, () => {
+    const tree = checkpoint ? this.treeCheckpointOperations(height, prepared) : [];
+    const writes = [
+      { kv: this.databases.history, operations: history },
+      { kv: this.databases.state, operations: state },
+      { kv: this.databases.tree, operations: tree },
+    ];
+    await this.writeInOrder(writes, () => {
       this.tree.applied(prepared);
+      if (this.coveredTreeLogs === covered) this.coveredTreeLogs = [];
       if (checkpoint) {
         this.treeCheckpointed(height);
       } else {
@@ -569,19 +654,22 @@ export class ChainStore {
   }
 
   /**
-   * The writes of a tree checkpoint at `height`, with `prepared` applied in the same
-   * batch: every dirty page, the checkpoint record, and deletion of the logs it covers.
+   * The tree write of a checkpoint at `height`, with `prepared` applied by the same
+   * commit: every dirty page and the checkpoint record.
    */
   private treeCheckpointOperations(height: bigint, prepared: PreparedState): KvOperation[] {
     const operations = this.tree.pageOperations(prepared);
     operations.push({ type: 'put', key: TREE_CHECKPOINT_KEY, value: concatBytes(u64ToBytes(height), prepared.root) });
-    for (let h = this.treeCheckpointHeight + 1n; h < height; h++) operations.push({ type: 'del', key: treeLogKey(h) });
     return operations;
   }
 
-  /** Once a batch with treeCheckpointOperations(height, …) is durable and its state applied. */
+  /**
+   * Once a tree write at `height` is durable (and its state applied): the dirty pages
+   * are the store's now, and the logs it covers go with the next state write.
+   */
   private treeCheckpointed(height: bigint): void {
     this.tree.checkpointed();
+    for (let h = this.treeCheckpointHeight + 1n; h <= height; h++) this.coveredTreeLogs.push(treeLogKey(h));
     this.treeCheckpointHeight = height;
     this.treeLoggedKeys = 0;
   }
@@ -602,10 +690,14 @@ export class ChainStore {
   }
 
   heightOf(hash: Uint8Array): bigint | undefined {
-    const bytes = this.kv.get(blockHashKey(hash));
+    const bytes = this.databases.history.get(blockHashKey(hash));
     if (bytes === undefined) return undefined;
     const height = bytesToU64(bytes);
-    return this.isCommitted(height) ? height : undefined;
+    if (!this.isCommitted(height)) return undefined;
+    // A crash after a history write leaves that block's hash record; another block may
+    // have committed at its height since.
+    const header = this.readHeader(height);
+    return header !== undefined && equalBytes(blockHash(this.hash, header), hash) ? height : undefined;
   }
 
   getBlockByHash(hash: Uint8Array): Block | undefined {
@@ -614,7 +706,7 @@ export class ChainStore {
   }
 
   private locate(id: Uint8Array): { height: bigint; index: number } | undefined {
-    const bytes = this.kv.get(transactionIndexKey(id));
+    const bytes = this.databases.state.get(transactionIndexKey(id));
     if (bytes === undefined) return undefined;
     if (bytes.length !== 12) throw corrupt(`the index record of transaction ${bytesToHex(id)} is malformed`);
     const height = bytesToU64(bytes.subarray(0, 8));
@@ -635,7 +727,7 @@ export class ChainStore {
 
   getReceiptAt(height: bigint, index: number): StoredReceipt | undefined {
     if (!this.isCommitted(height)) return undefined;
-    const record = this.kv.get(blockReceiptsKey(height));
+    const record = this.databases.history.get(blockReceiptsKey(height));
     const bytes = record === undefined ? undefined : recordListItem(record, index);
     if (bytes === undefined) return undefined;
     try {
@@ -652,7 +744,7 @@ export class ChainStore {
    */
   async *iterateState(prefix: Uint8Array = new Uint8Array(0)): AsyncIterable<readonly [Uint8Array, Uint8Array]> {
     const gte = valueKey(prefix);
-    for await (const [key, value] of this.kv.iterate({ gte, lt: prefixUpperBound(gte) })) yield [key.subarray(1), value] as const;
+    for await (const [key, value] of this.databases.state.iterate({ gte, lt: prefixUpperBound(gte) })) yield [key.subarray(1), value] as const;
   }
 
   /** Inclusion or absence proof of `key` against stateRoot() (verify with protocol's verifyStateProof). */

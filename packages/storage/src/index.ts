@@ -2,6 +2,7 @@ export * from './errors.js';
 export type { KeyValueStore, KvOperation, KvRange } from './kv.js';
 export { MemoryKeyValueStore } from './memory-kv.js';
 export { LevelKeyValueStore } from './level-kv.js';
+export { openLevelChainDatabases, type LevelChainDatabases } from './level-chain-databases.js';
 export {
   NODE_CACHE_ENTRIES_MAX_DEFAULT,
   type KeyPresence,
@@ -9,6 +10,7 @@ export {
   type StateTree,
   type StateTreeOptions,
   type StateTreeStats,
+  type ValueRecords,
 } from './state-tree-contract.js';
 export { JsStateTree } from './state-tree.js';
 export { NativeStateTree, nativeStateTreeAvailable } from './native-state-tree.js';
@@ -21,9 +23,10 @@ export {
   TREE_LOGGED_KEYS_MAX_DEFAULT,
   VALUE_CACHE_ENTRIES_MAX_DEFAULT,
   type BlockCommit,
+  type ChainDatabases,
   type ChainHead,
   type ChainStoreOptions,
   type StoredReceipt,
   type StoredTransaction,
 } from './chain-store.js';
-export { FaultyKeyValueStore, type FaultPlan } from './testing/faulty-kv.js';
+export { FaultInjector, FaultyKeyValueStore, type FaultPlan } from './testing/faulty-kv.js';

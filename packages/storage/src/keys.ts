@@ -52,7 +52,7 @@ export const TREE_CHECKPOINT_KEY = metaKey('tree-checkpoint');
  * a log of changed keys per block since; 4: a block's transactions and its receipts in
  * one record each (T ‖ height, R ‖ height) instead of one per transaction.
  */
-export const FORMAT_VERSION = 4;
+export const FORMAT_VERSION = 5;
 
 function withPrefix(prefix: number, body: Uint8Array): Uint8Array {
   const key = new Uint8Array(1 + body.length);

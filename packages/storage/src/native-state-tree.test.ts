@@ -13,6 +13,7 @@ import { MemoryKeyValueStore } from './memory-kv.js';
 import type { KvOperation } from './kv.js';
 import { pageKey, valueKey } from './keys.js';
 import { StorageError } from './errors.js';
+import { valueRecordsIn } from './testing/value-records.js';
 import { JsStateTree } from './state-tree.js';
 import { NativeStateTree, nativeStateTreeAvailable } from './native-state-tree.js';
 import { openStateTree } from './open-state-tree.js';
@@ -87,14 +88,17 @@ for (const [name, hash] of SUITE_HASHES) {
               if (presence !== 'unknown') assert.equal(presence === 'present', nativeKv.get(valueKey(key)) !== undefined);
             }
           }
-          assert.deepEqual(await native.verifyAll(), await js.verifyAll());
+          assert.deepEqual(await native.verifyAll(valueRecordsIn(nativeKv)), await js.verifyAll(valueRecordsIn(jsKv)));
           // A store written by one tree is read by the other.
           await applyTo(nativeKv, native, [], true);
           await applyTo(jsKv, js, [], true);
-          const crossed = [new JsStateTree(nativeKv.reopen(), hash), new NativeStateTree(jsKv.reopen(), hash)];
-          for (const tree of crossed) {
+          const crossed = [
+            { tree: new JsStateTree(nativeKv.reopen(), hash), kv: nativeKv },
+            { tree: new NativeStateTree(jsKv.reopen(), hash), kv: jsKv },
+          ];
+          for (const { tree, kv } of crossed) {
             assert.deepEqual(tree.root(), js.root());
-            assert.deepEqual(await tree.verifyAll(), await js.verifyAll());
+            assert.deepEqual(await tree.verifyAll(valueRecordsIn(kv)), await js.verifyAll(valueRecordsIn(jsKv)));
           }
         },
       ),
@@ -189,7 +193,7 @@ test('a corrupt page is CORRUPT_STORE with its key, on the update path and on th
     const root = tree.root();
     assert.throws(() => tree.prove(u64ToBytes(7n), kv.get(valueKey(u64ToBytes(7n)))), isCorruptPage);
     assert.throws(() => tree.prepare([{ key: u64ToBytes(7n), value: utf8ToBytes('x') }]), isCorruptPage);
-    await assert.rejects(tree.verifyAll(), (e: unknown) => e instanceof StorageError && e.code === 'CORRUPT_STORE');
+    await assert.rejects(tree.verifyAll(valueRecordsIn(kv)), (e: unknown) => e instanceof StorageError && e.code === 'CORRUPT_STORE');
     assert.deepEqual(tree.root(), root);
   }
   await kv.write([{ type: 'del', key }]);

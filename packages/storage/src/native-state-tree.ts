@@ -12,6 +12,7 @@ import {
   type StateTree,
   type StateTreeOptions,
   type StateTreeStats,
+  type ValueRecords,
 } from './state-tree-contract.js';
 
 const binding = sm2Native.binding;
@@ -202,13 +203,13 @@ export class NativeStateTree implements StateTree {
    * (the dirty pages written over it): an independent implementation reads every page
    * this one wrote, and must reach this one's root.
    */
-  async verifyAll(): Promise<{ leaves: number; nodes: number; pages: number }> {
+  async verifyAll(valueRecords: ValueRecords): Promise<{ leaves: number; nodes: number; pages: number }> {
     const overlay = new OverlayKeyValueStore(this.kv, this.pageOperations());
     const reference = new JsStateTree(overlay, this.hash, { nodeCacheEntriesMax: 0 });
     if (!equalBytes(reference.root(), this.root())) {
       throw new StorageError('CORRUPT_STORE', 'state tree check failed: the stored root page does not hash to the committed root');
     }
-    return reference.verifyAll();
+    return reference.verifyAll(valueRecords);
   }
 }
 

@@ -47,6 +47,9 @@ export interface PreparedState {
   readonly pages: unknown;
 }
 
+/** The committed state as its value records hold it, state key and value, for a full check. */
+export type ValueRecords = AsyncIterable<readonly [Uint8Array, Uint8Array]>;
+
 /** What a state tree can tell of a key without reading the store. */
 export type KeyPresence = 'absent' | 'present' | 'unknown';
 
@@ -96,5 +99,5 @@ export interface StateTree {
    * parent, every leaf on its path, no stray page record, exactly one leaf per value
    * record. Throws CORRUPT_STORE on the first contradiction.
    */
-  verifyAll(): Promise<{ leaves: number; nodes: number; pages: number }>;
+  verifyAll(valueRecords: ValueRecords): Promise<{ leaves: number; nodes: number; pages: number }>;
 }

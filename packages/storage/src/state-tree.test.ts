@@ -27,6 +27,7 @@ import type { PreparedState, StateTree, StateTreeOptions } from './state-tree-co
 import type { KeyValueStore, KvOperation } from './kv.js';
 import { PAGE_DEPTH_BITS, pageKey, valueKey } from './keys.js';
 import { StorageError } from './errors.js';
+import { valueRecordsIn } from './testing/value-records.js';
 
 const sha256 = (data: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(data).digest());
 
@@ -98,7 +99,7 @@ test(`${implementation}: random batches (${name}): root equals the from-scratch 
             const proof = tree.prove(key, value);
             assert.ok(verifyStateProof(sha256, tree.root(), proof), `proof of key${k}`);
           }
-          const check = await tree.verifyAll();
+          const check = await tree.verifyAll(valueRecordsIn(kv));
           assert.equal(check.leaves, model.size);
         }
         // The checkpoint writes exactly the tree: reopened from the store alone, it is the same.
@@ -106,7 +107,7 @@ test(`${implementation}: random batches (${name}): root equals the from-scratch 
         assert.equal(tree.dirtyPages(), 0);
         const reopened = openTree(kv.reopen(), sha256);
         assert.deepEqual(reopened.root(), tree.root());
-        assert.equal((await reopened.verifyAll()).leaves, model.size);
+        assert.equal((await reopened.verifyAll(valueRecordsIn(kv))).leaves, model.size);
       },
     ),
     { numRuns },
@@ -160,7 +161,7 @@ test(`${implementation}: a tiny page cache (constant eviction) and none give the
         for (const { kv } of trees) {
           const reopened = openTree(kv.reopen(), sha256);
           assert.deepEqual(reopened.root(), trees[0]!.tree.root());
-          assert.equal((await reopened.verifyAll()).leaves, model.size);
+          assert.equal((await reopened.verifyAll(valueRecordsIn(kv))).leaves, model.size);
         }
       },
     ),
@@ -171,7 +172,7 @@ test(`${implementation}: a tiny page cache (constant eviction) and none give the
 test(`${implementation}: the full check refuses a stray page, an altered page and a page off its path`, async () => {
   const isCorrupt = (e: unknown): boolean => e instanceof StorageError && e.code === 'CORRUPT_STORE';
   const { kv, tree } = await stateOf(2_000);
-  assert.equal((await tree.verifyAll()).leaves, 2_000);
+  assert.equal((await tree.verifyAll(valueRecordsIn(kv))).leaves, 2_000);
   const keyHash = sha256(u64ToBytes(7n));
   const proof = tree.prove(u64ToBytes(7n), kv.get(valueKey(u64ToBytes(7n))));
   const level = Math.floor(proof.siblings.length / PAGE_DEPTH_BITS);
@@ -182,7 +183,7 @@ test(`${implementation}: the full check refuses a stray page, an altered page an
     // A copy of a real page at a position the tree does not reach.
     const stray = pageKey(level + 3, keyHash);
     await kv.write([{ type: 'put', key: stray, value: record }]);
-    await assert.rejects(openTree(kv.reopen(), sha256).verifyAll(), isCorrupt);
+    await assert.rejects(openTree(kv.reopen(), sha256).verifyAll(valueRecordsIn(kv)), isCorrupt);
     await kv.write([{ type: 'del', key: stray }]);
   }
   {
@@ -190,14 +191,14 @@ test(`${implementation}: the full check refuses a stray page, an altered page an
     altered[altered.length - 1] = altered[altered.length - 1]! ^ 1;
     await kv.write([{ type: 'put', key, value: altered }]);
     const reopened = openTree(kv.reopen(), sha256);
-    await assert.rejects(reopened.verifyAll(), isCorrupt);
+    await assert.rejects(reopened.verifyAll(valueRecordsIn(kv)), isCorrupt);
     // Reaching the page on a path also checks it against its parent.
     assert.throws(() => reopened.prove(u64ToBytes(7n), kv.get(valueKey(u64ToBytes(7n)))), isCorrupt);
     await kv.write([{ type: 'put', key, value: altered.subarray(0, altered.length - 1) }]);
     assert.throws(() => openTree(kv.reopen(), sha256).prove(u64ToBytes(7n), kv.get(valueKey(u64ToBytes(7n)))), isCorrupt);
     await kv.write([{ type: 'put', key, value: record }]);
   }
-  assert.equal((await openTree(kv.reopen(), sha256).verifyAll()).leaves, 2_000);
+  assert.equal((await openTree(kv.reopen(), sha256).verifyAll(valueRecordsIn(kv))).leaves, 2_000);
 });
 
 test(`${implementation}: a prepared state does not touch the store and is reusable only against its root`, async () => {

@@ -26,6 +26,7 @@ import {
   type StateTree,
   type StateTreeOptions,
   type StateTreeStats,
+  type ValueRecords,
 } from './state-tree-contract.js';
 
 /**
@@ -647,11 +648,11 @@ export class JsStateTree implements StateTree {
    * Full check of the committed tree (an fsck, O(state size)): every page's hashes
    * against its parent, every leaf on its own path, no inner node that should have been
    * compressed, no page record that the tree does not reach, and exactly one leaf per
-   * value record with the value's hash. Reads the store, not the cache; dirty pages
-   * (newer than the store) are encoded and checked like records. Throws CORRUPT_STORE
-   * on the first contradiction.
+   * value record (`valueRecords`: state key and value) with the value's hash. Reads the
+   * store, not the cache; dirty pages (newer than the store) are encoded and checked like
+   * records. Throws CORRUPT_STORE on the first contradiction.
    */
-  async verifyAll(): Promise<{ leaves: number; nodes: number; pages: number }> {
+  async verifyAll(valueRecords: ValueRecords): Promise<{ leaves: number; nodes: number; pages: number }> {
     const n = this.hashBytes;
     const leaves = new Map<string, string>();
     let nodes = 0;
@@ -730,12 +731,12 @@ export class JsStateTree implements StateTree {
     }
     if (records !== pages - dirtyReached) corrupt(`the store holds ${records} page records but the tree reaches ${pages - dirtyReached}`);
     let values = 0;
-    for await (const [key, value] of this.kv.iterate({ gte: Uint8Array.of(PREFIX.value), lt: prefixEnd(PREFIX.value) })) {
+    for await (const [key, value] of valueRecords) {
       values++;
-      const keyHash = bytesToHex(this.hash(key.subarray(1)));
+      const keyHash = bytesToHex(this.hash(key));
       const valueHash = leaves.get(keyHash);
-      if (valueHash === undefined) corrupt(`value record ${bytesToHex(key)} has no leaf in the tree`);
-      if (valueHash !== bytesToHex(this.hash(value))) corrupt(`value record ${bytesToHex(key)} does not match its leaf`);
+      if (valueHash === undefined) corrupt(`the value record of state key ${bytesToHex(key)} has no leaf in the tree`);
+      if (valueHash !== bytesToHex(this.hash(value))) corrupt(`the value record of state key ${bytesToHex(key)} does not match its leaf`);
     }
     if (values !== leaves.size) corrupt(`the tree has ${leaves.size} leaves but the store ${values} value records`);
     return { leaves: leaves.size, nodes, pages };

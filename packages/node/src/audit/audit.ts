@@ -12,7 +12,7 @@ import {
   type Genesis,
   type VerifiedTransaction,
 } from '@tongbao/protocol';
-import { ChainStore, LevelKeyValueStore, type KeyValueStore } from '@tongbao/storage';
+import { ChainStore, LevelKeyValueStore, openLevelChainDatabases, type KeyValueStore } from '@tongbao/storage';
 import { Ledger } from '../ledger/ledger.js';
 import { auditConservation } from '../ledger/audit-conservation.js';
 import { HomeError, type NodeHome } from '../home/home.js';
@@ -141,12 +141,12 @@ export async function auditChain(store: ChainStore, genesis: Genesis, options: A
 export async function auditNodeHome(home: NodeHome, options: AuditOptions = {}): Promise<AuditSummary & { head: bigint }> {
   const path = join(home.dataDir, 'ledger');
   if (!existsSync(path)) throw new HomeError(`${path} does not exist; has this node ever started?`, { path });
-  const kv = await LevelKeyValueStore.open(path);
+  const databases = await openLevelChainDatabases(path);
   try {
-    const store = await ChainStore.open(kv, { hash: getSuite(suiteNameFromId(home.genesis.cryptoSuite)).hash });
+    const store = await ChainStore.open(databases, { hash: getSuite(suiteNameFromId(home.genesis.cryptoSuite)).hash });
     const head = store.head()?.height ?? 0n;
     return { head, ...(await auditChain(store, home.genesis, options)) };
   } finally {
-    await kv.close();
+    await databases.close();
   }
 }

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bytesToHex, utf8ToBytes, verifyStateProof, WalletKind, type Receipt } from '@tongbao/protocol';
-import { LevelKeyValueStore } from '@tongbao/storage';
+import { openLevelChainDatabases } from '@tongbao/storage';
 import {
   formatYuan,
   getMoneySupply,
@@ -29,8 +29,8 @@ async function main(): Promise<void> {
   const consortium = createDemoConsortium({ seed: 'demo' });
   const { suite, chainId, centralBank } = consortium;
   const [icbc, boc] = consortium.operators as [typeof consortium.operators[0], typeof consortium.operators[0]];
-  const kv = await LevelKeyValueStore.open(join(dataDir, 'ledger'));
-  const ledger = await Ledger.open(kv, consortium.genesis);
+  const databases = await openLevelChainDatabases(join(dataDir, 'ledger'));
+  const ledger = await Ledger.open(databases, consortium.genesis);
   let time = consortium.genesis.genesisTimeMs + 9n * HOUR_MS; // 17:00 Beijing time
 
   const signer = (keys: typeof icbc.keys): NonceSigner => new NonceSigner(suite, chainId, keys);
@@ -132,7 +132,7 @@ async function main(): Promise<void> {
       `Merkle proof of ${proof.siblings.length} siblings ${verified ? 'verifies' : 'FAILS'}`,
   );
 
-  await kv.close();
+  await databases.close();
   rmSync(dataDir, { recursive: true, force: true });
   if (!audit.ok || !verified) process.exitCode = 1;
 }

@@ -25,7 +25,7 @@ import {
   type VerifiedTransaction,
 } from '@tongbao/protocol';
 import { createApplication, DEFAULT_BLOCK_LIMITS, type Application, type BlockContext, type BlockLimits } from '@tongbao/execution';
-import { ChainStore, type KeyValueStore, type StateTreeImplementation } from '@tongbao/storage';
+import { ChainStore, type ChainDatabases, type KeyValueStore, type StateTreeImplementation } from '@tongbao/storage';
 
 export interface ProduceOptions {
   /** The block's time: the only clock execution sees. Must not go backwards. */
@@ -103,10 +103,10 @@ export class Ledger {
     this.app = app;
   }
 
-  /** Opens the ledger on a store, writing the genesis state if the store is empty. */
-  static async open(kv: KeyValueStore, genesis: Genesis, options: LedgerOptions = {}): Promise<Ledger> {
+  /** Opens the ledger on its databases (or one store holding all three), writing the genesis state if they are empty. */
+  static async open(databases: KeyValueStore | ChainDatabases, genesis: Genesis, options: LedgerOptions = {}): Promise<Ledger> {
     const suite = getSuite(suiteNameFromId(genesis.cryptoSuite));
-    const store = await ChainStore.open(kv, {
+    const store = await ChainStore.open(databases, {
       hash: suite.hash,
       ...(options.stateTree === undefined ? {} : { stateTree: options.stateTree }),
       ...(options.stateTreeCachedPagesMax === undefined ? {} : { nodeCacheEntriesMax: options.stateTreeCachedPagesMax }),

@@ -1,23 +1,22 @@
 /**
- * Child process of the kill test (crash.test.ts): opens the chain store in the LevelDB
- * folder given as argument (verifying it), then commits blocks forever, printing
- * `ready <height>` once open and `ack <height>` after each commitBlock has resolved —
+ * Child process of the kill test (crash.test.ts): opens the chain store on the three
+ * LevelDBs under the folder given as argument (verifying it), then commits blocks
+ * forever, printing `ready <height>` once open and `ack <height>` after each commitBlock has resolved —
  * that is, after the block is durable. The parent SIGKILLs it at a random moment.
  */
 import { createHash } from 'node:crypto';
 import { ChainStore } from '../chain-store.js';
-import { LevelKeyValueStore } from '../level-kv.js';
+import { openLevelChainDatabases } from '../level-chain-databases.js';
 import { ensureGenesis, nextBlock, randomChanges, seededRandom } from './chain-fixture.js';
 
 const sha256 = (data: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(data).digest());
 const dir = process.argv[2];
 if (dir === undefined) {
-  process.stderr.write('usage: commit-loop.js <leveldb folder>\n');
+  process.stderr.write('usage: commit-loop.js <ledger folder>\n');
   process.exit(2);
 }
-const kv = await LevelKeyValueStore.open(dir);
 // Tree checkpoints every 7 blocks, so that kills land both on checkpoints and between them.
-const store = await ChainStore.open(kv, { hash: sha256, treeCheckpointBlocks: 7 });
+const store = await ChainStore.open(await openLevelChainDatabases(dir), { hash: sha256, treeCheckpointBlocks: 7 });
 await ensureGenesis(store, 200);
 process.stdout.write(`ready ${store.head()?.height ?? 0n}\n`);
 for (;;) {

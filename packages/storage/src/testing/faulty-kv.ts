@@ -2,63 +2,82 @@ import { StorageError } from '../errors.js';
 import type { KeyValueStore, KvOperation, KvRange } from '../kv.js';
 
 /**
- * What to break, counted from `arm()`:
+ * What to break, counted from `arm()` over every store that shares one FaultInjector (the
+ * databases of one process, which crash together):
  * - `failAtCall` N: the N-th call of any method (get, write, iterate, close) throws
  *   before doing anything — a crash at that instant of an atomic store.
- * - `tornWriteOperations` P: the next write applies only its first P operations to the
- *   inner store, then throws — a store WITHOUT atomic batches, to show that our
- *   consistency comes from batch atomicity alone (and that opening catches a torn one).
- * - `crashAfterWrite`: the next write is applied whole, then throws.
- * After a fault the store stays "crashed": every call throws, as if the process died.
+ * - `tornWriteOperations` P: once P operations have been written, the write under way
+ *   applies only its operations up to there, then throws — a store WITHOUT atomic
+ *   batches, to show that our consistency comes from batch atomicity alone (and that
+ *   opening catches a torn one).
+ * - `crashAfterWrite`: the next write is applied whole, then throws; with a number N,
+ *   the N-th write.
+ * After a fault every store of the injector stays "crashed": every call throws, as if the
+ * process died.
  */
 export interface FaultPlan {
   readonly failAtCall?: number;
   readonly tornWriteOperations?: number;
-  /** The next write is applied in full, then the call throws: a crash before the caller learns it is durable. */
-  readonly crashAfterWrite?: boolean;
+  /** A write is applied in full, then the call throws: a crash before the caller learns it is durable. */
+  readonly crashAfterWrite?: boolean | number;
+}
+
+/** The fault plan and counts that several FaultyKeyValueStores share. */
+export class FaultInjector {
+  plan: FaultPlan = {};
+  calls = 0;
+  writes = 0;
+  /** Operations in the writes called since arm() (applied or not). */
+  operations = 0;
+  crashed = false;
+
+  /** Starts counting calls, writes and operations from zero under `plan`. */
+  arm(plan: FaultPlan): void {
+    this.plan = plan;
+    this.calls = 0;
+    this.writes = 0;
+    this.operations = 0;
+  }
 }
 
 /** A KeyValueStore wrapper that injects crashes, for crash-safety tests. */
 export class FaultyKeyValueStore implements KeyValueStore {
-  private readonly inner: KeyValueStore;
-  private plan: FaultPlan = {};
-  private calls = 0;
-  private crashed = false;
   private lastWrite = 0;
 
-  constructor(inner: KeyValueStore) {
-    this.inner = inner;
-  }
+  constructor(
+    private readonly inner: KeyValueStore,
+    readonly faults: FaultInjector = new FaultInjector(),
+  ) {}
 
-  /** Starts counting calls from zero under `plan`. */
+  /** Starts counting from zero under `plan` (for every store of this one's injector). */
   arm(plan: FaultPlan): void {
-    this.plan = plan;
-    this.calls = 0;
+    this.faults.arm(plan);
   }
 
-  /** Calls since arm(). */
+  /** Calls since arm(), on every store of the injector. */
   get callCount(): number {
-    return this.calls;
+    return this.faults.calls;
   }
 
-  /** Operations in the last write called (applied or not). */
+  /** Operations in the last write called on this store (applied or not). */
   get lastWriteOperations(): number {
     return this.lastWrite;
   }
 
   get hasCrashed(): boolean {
-    return this.crashed;
+    return this.faults.crashed;
   }
 
   private crash(what: string): never {
-    this.crashed = true;
-    throw new StorageError('IO_ERROR', `injected fault: ${what}`, { details: { call: this.calls } });
+    this.faults.crashed = true;
+    throw new StorageError('IO_ERROR', `injected fault: ${what}`, { details: { call: this.faults.calls } });
   }
 
   private enter(method: string): void {
-    if (this.crashed) throw new StorageError('IO_ERROR', 'injected fault: the store has crashed');
-    this.calls++;
-    if (this.plan.failAtCall !== undefined && this.calls === this.plan.failAtCall) this.crash(`${method} (call ${this.calls})`);
+    const faults = this.faults;
+    if (faults.crashed) throw new StorageError('IO_ERROR', 'injected fault: the store has crashed');
+    faults.calls++;
+    if (faults.plan.failAtCall !== undefined && faults.calls === faults.plan.failAtCall) this.crash(`${method} (call ${faults.calls})`);
   }
 
   get(key: Uint8Array): Uint8Array | undefined {
@@ -68,14 +87,20 @@ export class FaultyKeyValueStore implements KeyValueStore {
 
   async write(operations: readonly KvOperation[]): Promise<void> {
     this.enter('write');
+    const faults = this.faults;
     this.lastWrite = operations.length;
-    const torn = this.plan.tornWriteOperations;
-    if (torn !== undefined && torn < operations.length) {
-      await this.inner.write(operations.slice(0, torn));
-      this.crash(`write torn after ${torn} of ${operations.length} operations`);
+    faults.writes++;
+    const before = faults.operations;
+    faults.operations += operations.length;
+    const torn = faults.plan.tornWriteOperations;
+    if (torn !== undefined && torn < faults.operations) {
+      const kept = Math.max(0, torn - before);
+      await this.inner.write(operations.slice(0, kept));
+      this.crash(`write torn after ${kept} of ${operations.length} operations`);
     }
     await this.inner.write(operations);
-    if (this.plan.crashAfterWrite === true) this.crash('after the write was applied');
+    const after = faults.plan.crashAfterWrite;
+    if (after === true || after === faults.writes) this.crash('after the write was applied');
   }
 
   async *iterate(range?: KvRange): AsyncIterable<readonly [Uint8Array, Uint8Array]> {
