@@ -295,6 +295,8 @@ export class TongbaoNode {
     await this.parts.network?.close();
     await this.parts.pool.close();
     await this.parts.consensusKv.close();
+    // A tree checkpoint may still be writing after its block committed.
+    await this.ledger.store.settle();
     await this.parts.ledgerDatabases.close();
     this.logger.info({ height: Number(this.ledger.height) }, 'node stopped');
   }

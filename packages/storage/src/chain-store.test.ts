@@ -154,6 +154,7 @@ for (const backend of backends) {
         assert.deepEqual(await kinds(databases.state), ['X', 'mformat', 'mgenesis', 'mgenesis-state-root', 'mhead', 't', 'v']);
         assert.deepEqual(await kinds(databases.tree), ['mtree-checkpoint', 'p']);
       }
+      await store.settle();
       await close(databases);
       const again = await reopen();
       store = await ChainStore.open(again, { hash: sha256, verify: 'full' });
@@ -442,4 +443,72 @@ test('three databases: a lost or foreign one is refused, and so is the old one-d
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+/** A store whose writes can be held back (until release) or made to fail. */
+class HeldKeyValueStore extends MemoryKeyValueStore {
+  private gate: { promise: Promise<void>; open(): void } | undefined;
+  failNext = false;
+
+  hold(): void {
+    let open!: () => void;
+    const promise = new Promise<void>((resolve) => (open = resolve));
+    this.gate = { promise, open };
+  }
+
+  release(): void {
+    this.gate?.open();
+    this.gate = undefined;
+  }
+
+  override async write(operations: readonly KvOperation[]): Promise<void> {
+    await this.gate?.promise;
+    if (this.failNext) {
+      this.failNext = false;
+      throw new StorageError('IO_ERROR', 'injected: the tree write failed');
+    }
+    await super.write(operations);
+  }
+}
+
+// With a tree database of its own, a checkpoint's pages are written after its block has
+// committed: commitBlock resolves once the state write is durable, a block prepared
+// meanwhile commits after the pages are written (and its state write deletes the logs
+// they cover), and a failed page write makes the next write refuse (STORE_FAILED) while a
+// reopened store is at the committed head.
+test('three databases: a checkpoint\'s pages are written after its block commits; the next commit waits for them', async () => {
+  const history = new MemoryKeyValueStore();
+  const state = new MemoryKeyValueStore();
+  const tree = new HeldKeyValueStore();
+  const store = await ChainStore.open({ history, state, tree }, { hash: sha256, treeCheckpointBlocks: 2 });
+  await ensureGenesis(store, 20);
+  const random = seededRandom(4);
+  const checkpointHeight = () => bytesToU64(tree.get(TREE_CHECKPOINT_KEY)!.subarray(0, 8));
+  await store.commitBlock(nextBlock(store, sha256, randomChanges(random, 8, 40), 2));
+  tree.hold();
+  await store.commitBlock(nextBlock(store, sha256, randomChanges(random, 8, 40), 2));
+  assert.equal(store.head()!.height, 2n, 'block 2 committed while its checkpoint is held back');
+  assert.equal(checkpointHeight(), 0n);
+  const third = nextBlock(store, sha256, randomChanges(random, 8, 40), 2);
+  let committed = false;
+  const committing = store.commitBlock(third).then(() => (committed = true));
+  for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(committed, false, 'block 3 waits for the checkpoint of block 2');
+  assert.equal(state.get(treeLogKey(3n)), undefined);
+  tree.release();
+  await committing;
+  assert.equal(checkpointHeight(), 2n);
+  for (const h of [0n, 1n, 2n]) assert.equal(state.get(treeLogKey(h)), undefined, `the log of block ${h} is covered and deleted`);
+  assert.notEqual(state.get(treeLogKey(3n)), undefined);
+  const reopened = await ChainStore.open({ history: history.reopen(), state: state.reopen(), tree: tree.reopen() }, { hash: sha256, verify: 'full' });
+  assert.deepEqual(reopened.head()!.hash, third.hash);
+
+  tree.failNext = true;
+  const fourth = nextBlock(store, sha256, randomChanges(random, 8, 40), 2);
+  await store.commitBlock(fourth);
+  await store.settle();
+  assert.throws(() => store.prepareState([]), (e: unknown) => e instanceof StorageError && e.code === 'STORE_FAILED');
+  const afterFailure = await ChainStore.open({ history: history.reopen(), state: state.reopen(), tree: tree.reopen() }, { hash: sha256, verify: 'full' });
+  assert.deepEqual(afterFailure.head()!.hash, fourth.hash, 'the block whose pages failed stays committed');
+  assert.deepEqual(afterFailure.stateRoot(), fourth.block.header!.stateRoot);
 });

@@ -239,6 +239,12 @@ export class ChainStore {
   private coveredTreeLogs: Uint8Array[] = [];
   /** Set when a write failed: what is on disk is then unknown until reopened. */
   private failure: unknown = undefined;
+  /**
+   * A checkpoint's write to a tree database of its own, under way after the block it
+   * came with committed; the next commit waits for it. Never rejects: a failure is
+   * recorded in `failure`.
+   */
+  private treeWrite: Promise<void> | undefined;
 
   /** Committed state values: what the last durable write left, through a bounded cache. */
   readonly state: StateReader;
@@ -577,11 +583,15 @@ export class ChainStore {
   /**
    * Commits the next block in up to three writes, each atomic: its history (header,
    * transactions, receipts, hash index), then its state (values, transaction index,
-   * changed-key log, head) — durable, the block is committed — then, at a tree
-   * checkpoint, the tree's pages. The checks are assertions: a block that does not
-   * follow the head, or state prepared against another root, is a bug of the caller.
+   * changed-key log, head) — durable, the block is committed and the promise resolves —
+   * then, at a tree checkpoint, the tree's pages, which go on in the background when the
+   * tree has a database of its own (the next commit, and settle(), wait for them). The
+   * checks are assertions: a block that does not follow the head, or state prepared
+   * against another root, is a bug of the caller.
    */
   async commitBlock(commit: BlockCommit): Promise<void> {
+    // A checkpoint still being written decides the dirty pages and the logs it covers.
+    await this.settle();
     const { block, hash, receipts, receiptBytes, transactionIds, prepared } = commit;
     assert(receiptBytes === undefined || receiptBytes.length === receipts.length, 'one encoded receipt per receipt');
     const header = block.header;
@@ -626,22 +636,52 @@ export class ChainStore {
     state.push({ type: 'put', key: HEAD_KEY, value: concatBytes(heightBytes, hash) });
     const checkpoint = this.isTreeCheckpointDue(height, prepared);
     const tree = checkpoint ? this.treeCheckpointOperations(height, prepared) : [];
+    // Where the tree shares the state's database, the writes join into one batch instead.
+    const treeInBackground = checkpoint && this.databases.tree !== this.databases.state;
     const writes = [
       { kv: this.databases.history, operations: history },
       { kv: this.databases.state, operations: state },
-      { kv: this.databases.tree, operations: tree },
+      { kv: this.databases.tree, operations: treeInBackground ? [] : tree },
     ];
     await this.writeInOrder(writes, () => {
       this.tree.applied(prepared);
       if (this.coveredTreeLogs === covered) this.coveredTreeLogs = [];
-      if (checkpoint) {
-        this.treeCheckpointed(height);
-      } else {
-        this.treeLoggedKeys += prepared.changes.length;
-      }
+      if (!checkpoint) this.treeLoggedKeys += prepared.changes.length;
+      else if (!treeInBackground) this.treeCheckpointed(height);
       this.cacheValues(prepared);
       this.currentHead = { height, hash: hash.slice(), header };
     });
+    if (treeInBackground) this.writeTreeInBackground(height, tree);
+  }
+
+  /**
+   * Resolves once no write is under way — a tree checkpoint's included — whether or not
+   * it succeeded (a failed one makes later writes refuse with STORE_FAILED). Call it
+   * before closing the databases.
+   */
+  async settle(): Promise<void> {
+    await this.treeWrite;
+  }
+
+  /**
+   * Writes a checkpoint's pages (treeCheckpointOperations(height, …)) after its block
+   * committed, without holding up the commit: at 5,000 payments a second such a write of
+   * 50,000–60,000 pages took 200–750 ms, during which the node committed nothing.
+   */
+  private writeTreeInBackground(height: bigint, operations: readonly KvOperation[]): void {
+    const pending: Promise<void> = this.databases.tree
+      .write(operations)
+      .then(
+        () => this.treeCheckpointed(height),
+        (error: unknown) => {
+          // The pages may or may not be on disk: only reopening (which verifies) can tell.
+          this.failure = error;
+        },
+      )
+      .finally(() => {
+        if (this.treeWrite === pending) this.treeWrite = undefined;
+      });
+    this.treeWrite = pending;
   }
 
   /** Whether block `height`, changing `prepared`, must write the tree: by block count, dirty pages or logged keys. */

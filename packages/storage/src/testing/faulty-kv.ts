@@ -30,11 +30,14 @@ export class FaultInjector {
   /** Operations in the writes called since arm() (applied or not). */
   operations = 0;
   crashed = false;
+  /** The method the crash came in. */
+  crashedIn: 'get' | 'write' | 'iterate' | 'close' | undefined;
 
   /** Starts counting calls, writes and operations from zero under `plan`. */
   arm(plan: FaultPlan): void {
     this.plan = plan;
     this.calls = 0;
+    this.crashedIn = undefined;
     this.writes = 0;
     this.operations = 0;
   }
@@ -68,16 +71,17 @@ export class FaultyKeyValueStore implements KeyValueStore {
     return this.faults.crashed;
   }
 
-  private crash(what: string): never {
+  private crash(method: 'get' | 'write' | 'iterate' | 'close', what: string): never {
     this.faults.crashed = true;
+    this.faults.crashedIn = method;
     throw new StorageError('IO_ERROR', `injected fault: ${what}`, { details: { call: this.faults.calls } });
   }
 
-  private enter(method: string): void {
+  private enter(method: 'get' | 'write' | 'iterate' | 'close'): void {
     const faults = this.faults;
     if (faults.crashed) throw new StorageError('IO_ERROR', 'injected fault: the store has crashed');
     faults.calls++;
-    if (faults.plan.failAtCall !== undefined && faults.calls === faults.plan.failAtCall) this.crash(`${method} (call ${faults.calls})`);
+    if (faults.plan.failAtCall !== undefined && faults.calls === faults.plan.failAtCall) this.crash(method, `${method} (call ${faults.calls})`);
   }
 
   get(key: Uint8Array): Uint8Array | undefined {
@@ -96,11 +100,11 @@ export class FaultyKeyValueStore implements KeyValueStore {
     if (torn !== undefined && torn < faults.operations) {
       const kept = Math.max(0, torn - before);
       await this.inner.write(operations.slice(0, kept));
-      this.crash(`write torn after ${kept} of ${operations.length} operations`);
+      this.crash('write', `write torn after ${kept} of ${operations.length} operations`);
     }
     await this.inner.write(operations);
     const after = faults.plan.crashAfterWrite;
-    if (after === true || after === faults.writes) this.crash('after the write was applied');
+    if (after === true || after === faults.writes) this.crash('write', 'after the write was applied');
   }
 
   async *iterate(range?: KvRange): AsyncIterable<readonly [Uint8Array, Uint8Array]> {
