@@ -629,8 +629,7 @@ export class ChainStore {
     for (const op of prepared.operations) state.push(op);
     // Logged even at a checkpoint: until the tree write is durable, opening needs it.
     state.push({ type: 'put', key: treeLogKey(height), value: encodeKeyLog(prepared.changes.map((change) => change.key)) });
-    const covered = this.coveredTreeLogs;
-    for (const key of covered) state.push({ type: 'del', key });
+    for (const key of this.coveredTreeLogs) state.push({ type: 'del', key });
     // Order matters only to a store that breaks atomicity (see crash tests): the head
     // record goes last.
     state.push({ type: 'put', key: HEAD_KEY, value: concatBytes(heightBytes, hash) });
@@ -645,7 +644,7 @@ export class ChainStore {
     ];
     await this.writeInOrder(writes, () => {
       this.tree.applied(prepared);
-      if (this.coveredTreeLogs === covered) this.coveredTreeLogs = [];
+      this.coveredTreeLogs = [];
       if (!checkpoint) this.treeLoggedKeys += prepared.changes.length;
       else if (!treeInBackground) this.treeCheckpointed(height);
       this.cacheValues(prepared);
