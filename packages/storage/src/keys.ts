@@ -2,8 +2,9 @@ import { u64ToBytes } from '@tongbao/protocol';
 
 /**
  * The key layout of a chain store: one ASCII letter names the record kind, then
- * fixed-width big-endian numbers so that keys sort in height order. The README has the
- * table; change it there too.
+ * fixed-width big-endian numbers so that keys sort in height order. The letters are
+ * distinct across the three databases (ChainDatabases), so one store can also hold them
+ * all. The README has the table, with the database of each; change it there too.
  */
 export const PREFIX = {
   /** m ‖ name: singletons (head, genesis, format). */
@@ -22,7 +23,7 @@ export const PREFIX = {
   value: 0x76,
   /** p ‖ level u8 ‖ path prefix: a page of the sparse Merkle tree (4 binary levels). */
   page: 0x70,
-  /** t ‖ height u64: the state keys a block changed, while its tree pages are not yet written. */
+  /** t ‖ height u64: the state keys a block changed (genesis is block 0), kept until a written tree checkpoint covers it. */
   treeLog: 0x74,
 } as const;
 
@@ -50,7 +51,8 @@ export const TREE_CHECKPOINT_KEY = metaKey('tree-checkpoint');
  * 1: one record per binary tree node (n ‖ depth ‖ prefix); 2: pages of 4 levels
  * (p ‖ level ‖ prefix), written with every block; 3: pages written at checkpoints, with
  * a log of changed keys per block since; 4: a block's transactions and its receipts in
- * one record each (T ‖ height, R ‖ height) instead of one per transaction.
+ * one record each (T ‖ height, R ‖ height) instead of one per transaction; 5: three
+ * databases (history, state, tree), every block's keys logged (docs/adr/0005).
  */
 export const FORMAT_VERSION = 5;
 
