@@ -63,6 +63,7 @@ export class TongbaoNode {
     private readonly parts: {
       readonly ledgerDatabases: LevelChainDatabases;
       readonly consensusKv: KeyValueStore;
+      readonly batchBodiesKv: KeyValueStore;
       readonly pool: VerifierPool;
       readonly driver: ConsensusDriver;
       readonly batchMaker: BatchMaker;
@@ -85,6 +86,7 @@ export class TongbaoNode {
     mkdirSync(home.dataDir, { recursive: true });
     const ledgerDatabases = await openLevelChainDatabases(join(home.dataDir, 'ledger'));
     const consensusKv = await LevelKeyValueStore.open(join(home.dataDir, 'consensus'));
+    const batchBodiesKv = await LevelKeyValueStore.open(join(home.dataDir, 'batches'));
     const validators = genesis.validators.map((v) => v.publicKey);
     const selfIndex = validators.findIndex((key) => equalBytes(key, home.validatorKeys.publicKey));
     if (selfIndex < 0) {
@@ -99,7 +101,7 @@ export class TongbaoNode {
     const metrics = new NodeMetrics();
     const events = new CommitEvents();
     const consensusStore = new ConsensusStore(consensusKv);
-    const batches = new BatchStore(consensusKv, ledger.suiteName, ledger.chainId, ledger.suite.hash);
+    const batches = await BatchStore.open({ bodies: batchBodiesKv, index: consensusKv }, ledger.suiteName, ledger.chainId, ledger.suite.hash);
     const payload = new PayloadQueue(batches);
 
     const mempool = new Mempool(ledger.app, () => ledger.state, {
@@ -280,7 +282,7 @@ export class TongbaoNode {
     const [host, port] = splitHostPort(config.api.listen);
     await server.listen({ host, port });
     driver.start();
-    const node = new TongbaoNode(home, logger, ledger, service, server, { ledgerDatabases, consensusKv, pool, driver, batchMaker, network, evidenceReporter });
+    const node = new TongbaoNode(home, logger, ledger, service, server, { ledgerDatabases, consensusKv, batchBodiesKv, pool, driver, batchMaker, network, evidenceReporter });
     logger.info({ api: node.apiUrl, height: Number(ledger.height), validator: selfIndex, validators: validators.length, stateTree: ledger.store.stateTreeKind }, 'node started');
     return node;
   }
@@ -295,6 +297,7 @@ export class TongbaoNode {
     await this.parts.network?.close();
     await this.parts.pool.close();
     await this.parts.consensusKv.close();
+    await this.parts.batchBodiesKv.close();
     // A tree checkpoint may still be writing after its block committed.
     await this.ledger.store.settle();
     await this.parts.ledgerDatabases.close();

@@ -15,6 +15,7 @@ import {
   AssertionError,
   bytesToHex,
   bytesToU64,
+  compareBytes,
   concatBytes,
   equalBytes,
   sparseMerkleRoot,
@@ -24,7 +25,7 @@ import {
 } from '@tongbao/protocol';
 import { ChainStore, type BlockCommit, type ChainDatabases } from './chain-store.js';
 import { StorageError } from './errors.js';
-import { blockReceiptsKey, blockTransactionsKey, HEAD_KEY, headerKey, PAGE_DEPTH_BITS, pageKey, PREFIX, prefixEnd, TREE_CHECKPOINT_KEY, treeLogKey, valueKey } from './keys.js';
+import { blockReceiptsKey, blockTransactionsKey, FORMAT_KEY, FORMAT_VERSION, HEAD_KEY, headerKey, PAGE_DEPTH_BITS, pageKey, PREFIX, prefixEnd, TREE_CHECKPOINT_KEY, treeLogKey, u32ToBytes, valueKey } from './keys.js';
 import { decodeKeyLog } from './tree-log.js';
 import { FaultyKeyValueStore } from './testing/faulty-kv.js';
 import type { KeyValueStore, KvOperation } from './kv.js';
@@ -150,8 +151,8 @@ for (const backend of backends) {
           for await (const [key] of kv.iterate()) seen.add(key[0] === PREFIX.meta ? new TextDecoder().decode(key) : String.fromCharCode(key[0]!));
           return [...seen].sort();
         };
-        assert.deepEqual(await kinds(databases.history), ['B', 'H', 'R', 'T']);
-        assert.deepEqual(await kinds(databases.state), ['X', 'mformat', 'mgenesis', 'mgenesis-state-root', 'mhead', 't', 'v']);
+        assert.deepEqual(await kinds(databases.history), ['b']);
+        assert.deepEqual(await kinds(databases.state), ['H', 'X', 'mformat', 'mgenesis', 'mgenesis-state-root', 'mhead', 't', 'v']);
         assert.deepEqual(await kinds(databases.tree), ['mtree-checkpoint', 'p']);
       }
       await store.settle();
@@ -443,6 +444,55 @@ test('three databases: a lost or foreign one is refused, and so is the old one-d
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+// A store written by an earlier layout version is refused with OLD_LAYOUT and a sentence
+// saying what to do; a later version than this one is not ours to read (CORRUPT_STORE).
+test('a store of an earlier format version is refused with OLD_LAYOUT, a later one as corrupt', async () => {
+  const kv = new MemoryKeyValueStore();
+  const store = await ChainStore.open(kv, { hash: sha256 });
+  await ensureGenesis(store, 10);
+  await store.commitBlock(nextBlock(store, sha256, randomChanges(seededRandom(3), 5, 10), 2));
+  assert.equal((await ChainStore.open(kv.reopen(), { hash: sha256 })).head()!.height, 1n);
+  await kv.write([{ type: 'put', key: FORMAT_KEY, value: u32ToBytes(FORMAT_VERSION - 1) }]);
+  await assert.rejects(
+    ChainStore.open(kv.reopen(), { hash: sha256 }),
+    (e: unknown) => e instanceof StorageError && e.code === 'OLD_LAYOUT' && e.message.includes(`layout ${FORMAT_VERSION - 1}`) && e.message.includes('remove'),
+  );
+  await kv.write([{ type: 'put', key: FORMAT_KEY, value: u32ToBytes(FORMAT_VERSION + 1) }]);
+  await assert.rejects(ChainStore.open(kv.reopen(), { hash: sha256 }), isCorrupt);
+});
+
+// The history database is only ever appended to in key order — what lets LevelDB place
+// its flushed files without merging them (keys.ts, BLOCK_RECORD) — and a block's hash
+// finds its height through the index in the state database.
+test('history: every write puts keys above all earlier ones; the hash index finds each block', async () => {
+  const written: Uint8Array[][] = [];
+  class RecordingStore extends MemoryKeyValueStore {
+    override async write(operations: readonly KvOperation[]): Promise<void> {
+      written.push(operations.map((op) => op.key));
+      await super.write(operations);
+    }
+  }
+  const databases = { history: new RecordingStore(), state: new MemoryKeyValueStore(), tree: new MemoryKeyValueStore() };
+  const store = await ChainStore.open(databases, { hash: sha256 });
+  await ensureGenesis(store, 20);
+  const random = seededRandom(9);
+  const hashes: Uint8Array[] = [];
+  for (let h = 0; h < 12; h++) {
+    const commit = nextBlock(store, sha256, randomChanges(random, 6, 40), h % 3);
+    await store.commitBlock(commit);
+    hashes.push(commit.hash);
+  }
+  assert.ok(written.length >= 12);
+  let highest: Uint8Array = new Uint8Array(0);
+  for (const keys of written) {
+    const sorted = [...keys].sort(compareBytes);
+    assert.ok(compareBytes(sorted[0]!, highest) > 0, 'a write starts above every key written before');
+    highest = sorted[sorted.length - 1]!;
+  }
+  hashes.forEach((hash, i) => assert.equal(store.heightOf(hash), BigInt(i + 1)));
+  assert.equal(store.heightOf(sha256(Uint8Array.of(1))), undefined);
 });
 
 /** A store whose writes can be held back (until release) or made to fail. */

@@ -137,9 +137,9 @@ export const TREE_LOGGED_KEYS_MAX_DEFAULT = 1 << 18;
  * a crash between them recoverable.
  */
 export interface ChainDatabases {
-  /** Blocks: headers, transactions, receipts, the block-hash index. Written first; above the head, ignored. */
+  /** Blocks: headers, transactions, receipts, keyed by height only. Written first; above the head, ignored. */
   readonly history: KeyValueStore;
-  /** State values, the transaction index, the changed-key logs, genesis and the head. Its write commits a block. */
+  /** State values, the transaction and block-hash indexes, the changed-key logs, genesis and the head. Its write commits a block. */
   readonly state: KeyValueStore;
   /** The state tree's pages and its checkpoint record. Written last, at checkpoints only, never ahead of the head. */
   readonly tree: KeyValueStore;
@@ -344,7 +344,7 @@ export class ChainStore {
 
   /** Reads and checks the head, the head block and the genesis record. */
   private load(): void {
-    const { state, history } = this.databases;
+    const { state } = this.databases;
     const format = state.get(FORMAT_KEY);
     this.genesisBytes = state.get(GENESIS_KEY);
     if (this.genesisBytes === undefined) {
@@ -354,8 +354,15 @@ export class ChainStore {
       }
       return;
     }
-    if (format === undefined || format.length !== 4 || bytesToU32(format) !== FORMAT_VERSION) {
+    if (format === undefined || format.length !== 4 || bytesToU32(format) > FORMAT_VERSION) {
       throw corrupt(`unknown layout version (expected ${FORMAT_VERSION})`, { format: format === undefined ? null : bytesToHex(format) });
+    }
+    if (bytesToU32(format) < FORMAT_VERSION) {
+      throw new StorageError(
+        'OLD_LAYOUT',
+        `the store holds a chain in layout ${bytesToU32(format)} of an earlier version, which this version (layout ${FORMAT_VERSION}) does not read; remove the node's data folder and let it sync again, or re-create the network`,
+        { details: { format: bytesToU32(format), expected: FORMAT_VERSION } },
+      );
     }
     const headRecord = state.get(HEAD_KEY);
     if (headRecord === undefined) {
@@ -374,7 +381,7 @@ export class ChainStore {
     const header = this.readHeader(height);
     if (header === undefined) throw corrupt(`the head block ${height} is missing`, { height });
     if (!equalBytes(blockHash(this.hash, header), hash)) throw corrupt(`the head block ${height} does not hash to the head record`, { height });
-    const indexed = history.get(blockHashKey(hash));
+    const indexed = state.get(blockHashKey(hash));
     if (indexed === undefined || bytesToU64(indexed) !== height) throw corrupt(`the head block ${height} is missing from the hash index`);
     this.checkBlockBody(height, header);
     this.replayTreeLog(height);
@@ -582,7 +589,7 @@ export class ChainStore {
 
   /**
    * Commits the next block in up to three writes, each atomic: its history (header,
-   * transactions, receipts, hash index), then its state (values, transaction index,
+   * transactions, receipts), then its state (values, transaction and hash indexes,
    * changed-key log, head) — durable, the block is committed and the promise resolves —
    * then, at a tree checkpoint, the tree's pages, which go on in the background when the
    * tree has a database of its own (the next commit, and settle(), wait for them). The
@@ -615,14 +622,15 @@ export class ChainStore {
     // commits), so the history write may land without the state write that follows.
     const history: KvOperation[] = [];
     history.push({ type: 'put', key: headerKey(height), value: encode(BlockHeaderSchema, header) });
-    history.push({ type: 'put', key: blockHashKey(hash), value: heightBytes });
     // A block without transactions (a round that only carries others' commits) has no body records.
     if (count > 0) {
       history.push({ type: 'put', key: blockTransactionsKey(height), value: encodeRecordList(block.transactions) });
       const encodedReceipts = receiptBytes ?? receipts.map((receipt) => encode(ReceiptSchema, receipt));
       history.push({ type: 'put', key: blockReceiptsKey(height), value: encodeRecordList(encodedReceipts) });
     }
-    const state: KvOperation[] = [];
+    // The hash index is keyed by hash, not height: it goes with the state's random keys,
+    // leaving the history database appended in key order (keys.ts, BLOCK_RECORD).
+    const state: KvOperation[] = [{ type: 'put', key: blockHashKey(hash), value: heightBytes }];
     for (let i = 0; i < count; i++) {
       state.push({ type: 'put', key: transactionIndexKey(transactionIds[i]!), value: locationBytes(heightBytes, i) });
     }
@@ -729,14 +737,12 @@ export class ChainStore {
   }
 
   heightOf(hash: Uint8Array): bigint | undefined {
-    const bytes = this.databases.history.get(blockHashKey(hash));
+    // Written with the block's state write, so only a committed block has one.
+    const bytes = this.databases.state.get(blockHashKey(hash));
     if (bytes === undefined) return undefined;
+    if (bytes.length !== 8) throw corrupt(`the hash index record of block ${bytesToHex(hash)} is malformed`);
     const height = bytesToU64(bytes);
-    if (!this.isCommitted(height)) return undefined;
-    // A crash after a history write leaves that block's hash record; another block may
-    // have committed at its height since.
-    const header = this.readHeader(height);
-    return header !== undefined && equalBytes(blockHash(this.hash, header), hash) ? height : undefined;
+    return this.isCommitted(height) ? height : undefined;
   }
 
   getBlockByHash(hash: Uint8Array): Block | undefined {

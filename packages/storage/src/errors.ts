@@ -11,9 +11,9 @@ import { TongbaoError } from '@tongbao/protocol';
  *   disk; reopen the store (opening verifies it) before writing again.
  * - IO_ERROR: the underlying database reported an error (disk full, permissions, lock
  *   held by another process).
- * - OLD_LAYOUT: the folder holds a chain in a layout this version no longer reads (one
- *   LevelDB for the whole chain, before format 5); remove the node's data folder and let
- *   it sync again, or re-create the network.
+ * - OLD_LAYOUT: the store holds a chain in a layout this version no longer reads (an
+ *   earlier format version, or one LevelDB for the whole chain, before format 5); remove
+ *   the node's data folder and let it sync again, or re-create the network.
  */
 export type StorageErrorCode = 'CORRUPT_STORE' | 'STORE_CLOSED' | 'STORE_FAILED' | 'IO_ERROR' | 'OLD_LAYOUT';
 

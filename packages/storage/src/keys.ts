@@ -9,12 +9,8 @@ import { u64ToBytes } from '@tongbao/protocol';
 export const PREFIX = {
   /** m ‖ name: singletons (head, genesis, format). */
   meta: 0x6d,
-  /** B ‖ height u64: encoded BlockHeader. */
-  header: 0x42,
-  /** T ‖ height u64: the block's encoded transactions, as in the block, in one record list (record-list.ts). */
-  transaction: 0x54,
-  /** R ‖ height u64: the block's encoded receipts, in one record list. */
-  receipt: 0x52,
+  /** b ‖ height u64 ‖ record kind (BLOCK_RECORD): a block's header, transactions and receipts, side by side. */
+  block: 0x62,
   /** H ‖ block hash: height u64. */
   blockHash: 0x48,
   /** X ‖ transaction id: height u64 ‖ index u32. */
@@ -37,6 +33,22 @@ function metaKey(name: string): Uint8Array {
   return key;
 }
 
+/**
+ * The last byte of a block record's key. A block's records are keyed height first, and
+ * the history database holds nothing else, so it is only ever appended to in key order:
+ * LevelDB then places each flushed file below the others without merging it with them
+ * (a compaction only moves it), where with the kinds under prefixes of their own every
+ * flushed file spanned the others' key ranges and was merged and rewritten.
+ */
+export const BLOCK_RECORD = {
+  /** encoded BlockHeader */
+  header: 0x42,
+  /** the block's encoded transactions, as in the block, in one record list (record-list.ts) */
+  transactions: 0x54,
+  /** the block's encoded receipts, in one record list */
+  receipts: 0x52,
+} as const;
+
 /** Height ‖ hash of the last committed block. Absent until block 1. */
 export const HEAD_KEY = metaKey('head');
 /** The encoded Genesis. Its presence means genesis was committed. */
@@ -52,9 +64,11 @@ export const TREE_CHECKPOINT_KEY = metaKey('tree-checkpoint');
  * (p ‖ level ‖ prefix), written with every block; 3: pages written at checkpoints, with
  * a log of changed keys per block since; 4: a block's transactions and its receipts in
  * one record each (T ‖ height, R ‖ height) instead of one per transaction; 5: three
- * databases (history, state, tree), every block's keys logged (docs/adr/0005).
+ * databases (history, state, tree), every block's keys logged (docs/adr/0005); 6: a
+ * block's records keyed height first (b ‖ height ‖ kind), the block hash index in the
+ * state database.
  */
-export const FORMAT_VERSION = 5;
+export const FORMAT_VERSION = 6;
 
 function withPrefix(prefix: number, body: Uint8Array): Uint8Array {
   const key = new Uint8Array(1 + body.length);
@@ -84,9 +98,17 @@ export function locationBytes(heightBytes: Uint8Array, index: number): Uint8Arra
   return location;
 }
 
-export const headerKey = (height: bigint): Uint8Array => withPrefix(PREFIX.header, u64ToBytes(height));
-export const blockTransactionsKey = (height: bigint): Uint8Array => withPrefix(PREFIX.transaction, u64ToBytes(height));
-export const blockReceiptsKey = (height: bigint): Uint8Array => withPrefix(PREFIX.receipt, u64ToBytes(height));
+function blockRecordKey(height: bigint, kind: number): Uint8Array {
+  const key = new Uint8Array(10);
+  key[0] = PREFIX.block;
+  key.set(u64ToBytes(height), 1);
+  key[9] = kind;
+  return key;
+}
+
+export const headerKey = (height: bigint): Uint8Array => blockRecordKey(height, BLOCK_RECORD.header);
+export const blockTransactionsKey = (height: bigint): Uint8Array => blockRecordKey(height, BLOCK_RECORD.transactions);
+export const blockReceiptsKey = (height: bigint): Uint8Array => blockRecordKey(height, BLOCK_RECORD.receipts);
 export const blockHashKey = (hash: Uint8Array): Uint8Array => withPrefix(PREFIX.blockHash, hash);
 export const transactionIndexKey = (id: Uint8Array): Uint8Array => withPrefix(PREFIX.transactionIndex, id);
 export const valueKey = (stateKey: Uint8Array): Uint8Array => withPrefix(PREFIX.value, stateKey);

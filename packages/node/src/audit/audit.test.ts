@@ -1,7 +1,7 @@
 // Checks the offline audit: it passes on an honest chain, and on a store tampered with
 // underneath (a transaction's bytes, a state value) it stops at the first violation and
 // names the block and the reason. Tampering writes raw records at the keys the storage
-// README documents (T ‖ height ‖ index, v ‖ state key).
+// README documents (b ‖ height ‖ T, v ‖ state key).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -68,8 +68,8 @@ test('an honest chain passes the audit with every figure', () =>
 test('a tampered transaction is found at its block: its signature no longer verifies', () =>
   withChain(async (path) => {
     const kv = await LevelKeyValueStore.open(path);
-    // Block 2's transactions, one record: its last byte is the last transaction's signature's.
-    const key = concatBytes(Uint8Array.of(0x54), u64ToBytes(2n));
+    // Block 2's transactions, one record (b ‖ height ‖ T): its last byte is the last transaction's signature's.
+    const key = concatBytes(Uint8Array.of(0x62), u64ToBytes(2n), Uint8Array.of(0x54));
     const bytes = kv.get(key)!.slice();
     bytes[bytes.length - 1]! ^= 0xff;
     await kv.write([{ type: 'put', key, value: bytes }]);

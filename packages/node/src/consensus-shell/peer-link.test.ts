@@ -38,9 +38,9 @@ function batchFrom(author: number, sequence: number) {
  * A PeerLink over a memory batch store and one real verification thread; `options`
  * replaces any of its collaborators. `close` must be awaited.
  */
-function createLink(options: Partial<PeerLinkOptions>) {
+async function createLink(options: Partial<PeerLinkOptions>) {
   const pool = new VerifierPool({ suite: 'ed25519', chainId: CHAIN_ID, workers: 1, transactionBytesMax: 16 * 1024 });
-  const batches = options.batches ?? new BatchStore(new MemoryKeyValueStore(), 'ed25519', CHAIN_ID, suite.hash);
+  const batches = options.batches ?? await BatchStore.open(new MemoryKeyValueStore(), 'ed25519', CHAIN_ID, suite.hash);
   const link = new PeerLink({
     transport: { send: () => true, broadcast: () => {} },
     validators: validators.map((v) => v.publicKey),
@@ -67,10 +67,10 @@ async function settle(done: () => boolean): Promise<void> {
 }
 
 test('a peer may have only so many batches waiting; ordered ones make room; requested ones always pass', async () => {
-  const batches = new BatchStore(new MemoryKeyValueStore(), 'ed25519', CHAIN_ID, suite.hash);
+  const batches = await BatchStore.open(new MemoryKeyValueStore(), 'ed25519', CHAIN_ID, suite.hash);
   const payload = new PayloadQueue(batches);
   const received: { ref: BatchRef; author: number }[] = [];
-  const { link, close } = createLink({
+  const { link, close } = await createLink({
     batches,
     onBatch: (ref, author) => {
       payload.add(ref, author);
@@ -117,7 +117,7 @@ test('a batch being verified is neither verified again when a copy arrives nor a
   const held = new Promise<void>((resolve) => (release = resolve));
   const sentFrames: { to: number; frame: Uint8Array }[] = [];
   const received: BatchRef[] = [];
-  const fixture = createLink({
+  const fixture = await createLink({
     transport: { send: (to, frame) => (sentFrames.push({ to, frame }), true), broadcast: () => {} },
     // Verification is held until released, as on a node whose verification threads are busy.
     pool: { verify: async (transactions) => (verifications++, await held, fixture.pool.verify(transactions)) },
@@ -155,8 +155,8 @@ test("a validator's batches become available in the order it sent them, whicheve
   let release!: () => void;
   const held = new Promise<void>((resolve) => (release = resolve));
   let calls = 0;
-  const batches = new BatchStore(new MemoryKeyValueStore(), 'ed25519', CHAIN_ID, suite.hash);
-  const fixture = createLink({
+  const batches = await BatchStore.open(new MemoryKeyValueStore(), 'ed25519', CHAIN_ID, suite.hash);
+  const fixture = await createLink({
     batches,
     pool: { verify: async (transactions) => (calls++ === 0 ? await held : undefined, fixture.pool.verify(transactions)) },
     onBatch: (ref, author) => received.push({ sequence: batches.get(ref.digest)!.batch.sequence, author }),
