@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { api } from '@tongbao/protocol';
+import { LevelKeyValueStore, StorageError } from '@tongbao/storage';
 import { initNetwork } from './home/home.js';
 import { TongbaoNode } from './node.js';
 import { command, NonceSigner } from './demo/signer.js';
@@ -63,6 +64,29 @@ test('a single-validator node commits submitted transactions and resumes after a
 // committed failure come back with code, error and message but no events; a transaction
 // stuck behind a nonce gap stays 'accepted' with WAIT_TIMEOUT when the request's wait runs
 // out, while the others of the same request are already answered as committed.
+// A data folder written by an earlier layout version is refused at start with OLD_LAYOUT,
+// a sentence saying to remove it, and the folder's path.
+test('a node refuses a data folder of an earlier layout version and names the folder', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tongbao-node-test-'));
+  try {
+    const network = await initNetwork({ dir, validators: 1, suite: 'ed25519', apiPortBase: 0 });
+    const node = await TongbaoNode.start(network.nodeHomes[0]!, { logDestination: quiet });
+    await node.stop();
+    const dataDir = join(network.nodeHomes[0]!, 'data');
+    const state = await LevelKeyValueStore.open(join(dataDir, 'ledger', 'state'));
+    const formatKey = new TextEncoder().encode('mformat');
+    const format = state.get(formatKey)!;
+    await state.write([{ type: 'put', key: formatKey, value: Uint8Array.of(0, 0, 0, format[3]! - 1) }]);
+    await state.close();
+    await assert.rejects(
+      TongbaoNode.start(network.nodeHomes[0]!, { logDestination: quiet }),
+      (error: unknown) => error instanceof StorageError && error.code === 'OLD_LAYOUT' && error.message.includes('remove') && error.message.includes(dataDir),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a batch with receipts=brief: brief receipts for committed ones, WAIT_TIMEOUT for one that cannot commit', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tongbao-node-test-'));
   try {

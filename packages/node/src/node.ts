@@ -11,7 +11,7 @@ import {
   type BatchRef,
   type VerifiedTransaction,
 } from '@tongbao/protocol';
-import { LevelKeyValueStore, openLevelChainDatabases, type KeyValueStore, type LevelChainDatabases, type StateTreeImplementation } from '@tongbao/storage';
+import { LevelKeyValueStore, openLevelChainDatabases, StorageError, type KeyValueStore, type LevelChainDatabases, type StateTreeImplementation } from '@tongbao/storage';
 import {
   createConsensus,
   DEFAULT_LIMITS,
@@ -97,6 +97,13 @@ export class TongbaoNode {
       stateTree: config.node.stateTree as StateTreeImplementation,
       stateTreeCachedPagesMax: config.node.stateTreeCachedPagesMax,
       treeCheckpointStagger: { index: selfIndex, count: validators.length },
+    }).catch(async (error: unknown) => {
+      await Promise.allSettled([ledgerDatabases.close(), consensusKv.close(), batchBodiesKv.close()]);
+      // The store cannot say where it lives; the operator needs to know which folder to remove.
+      if (error instanceof StorageError && error.code === 'OLD_LAYOUT') {
+        throw new StorageError('OLD_LAYOUT', `${error.message} (data folder: ${home.dataDir})`, { details: { ...error.details, location: home.dataDir }, cause: error });
+      }
+      throw error;
     });
     const metrics = new NodeMetrics();
     const events = new CommitEvents();
