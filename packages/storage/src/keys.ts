@@ -1,7 +1,8 @@
 import { u64ToBytes } from '@tongbao/protocol';
 
 /**
- * The key layout of a chain store: one ASCII letter names the record kind, then
+ * The key layout of a chain store: one ASCII letter names the record kind (a block's
+ * records share `b` and are told apart by a letter after the height, BLOCK_RECORD), then
  * fixed-width big-endian numbers so that keys sort in height order. The letters are
  * distinct across the three databases (ChainDatabases), so one store can also hold them
  * all. The README has the table, with the database of each; change it there too.
