@@ -47,6 +47,30 @@ export function bytesToHex(bytes: Uint8Array): string {
   return ASCII_DECODER.decode(codes);
 }
 
+const BASE64URL_DIGIT_CODES = new TextEncoder().encode('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_');
+
+/** Base64url without padding (RFC 4648 §5): a third shorter than hex, still ASCII. */
+export function bytesToBase64Url(bytes: Uint8Array): string {
+  const codes = new Uint8Array(Math.ceil((bytes.length * 4) / 3));
+  let out = 0;
+  let i = 0;
+  for (; i + 2 < bytes.length; i += 3) {
+    const word = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
+    codes[out++] = BASE64URL_DIGIT_CODES[word >>> 18]!;
+    codes[out++] = BASE64URL_DIGIT_CODES[(word >>> 12) & 63]!;
+    codes[out++] = BASE64URL_DIGIT_CODES[(word >>> 6) & 63]!;
+    codes[out++] = BASE64URL_DIGIT_CODES[word & 63]!;
+  }
+  const rest = bytes.length - i;
+  if (rest > 0) {
+    const word = (bytes[i]! << 16) | (rest === 2 ? bytes[i + 1]! << 8 : 0);
+    codes[out++] = BASE64URL_DIGIT_CODES[word >>> 18]!;
+    codes[out++] = BASE64URL_DIGIT_CODES[(word >>> 12) & 63]!;
+    if (rest === 2) codes[out++] = BASE64URL_DIGIT_CODES[(word >>> 6) & 63]!;
+  }
+  return ASCII_DECODER.decode(codes);
+}
+
 export function hexToBytes(hex: string): Uint8Array {
   if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) {
     throw new TypeError(`not a hex string of whole bytes: ${hex.length > 40 ? hex.slice(0, 40) + '…' : hex}`);

@@ -154,7 +154,7 @@ export const WalletSchema: GenMessage<Wallet> = /*@__PURE__*/
 
 /**
  * Everyone who may sign: organization keys, validator keys and wallet owner keys.
- * Key: "signer/<hex key>". Never deleted, so a nonce is never reused.
+ * Key: "signer/<base64url key>" (unpadded). Never deleted, so a nonce is never reused.
  *
  * @generated from message tongbao.v1.Signer
  */
