@@ -37,7 +37,7 @@ export const organizationPath = (organizationId: string): string => ORGANIZATION
  * Base64url rather than hex: an Ed25519 signer's key is then 50 bytes, not 71 — every
  * payment reads and writes its sender's record, and a key of at most 64 bytes stays
  * inside V8's heap (no malloc and later free for each copy) and hashes in one SHA-256
- * block instead of two.
+ * block instead of two. Its alphabet (A–Z a–z 0–9 - _) is within the ids' above.
  */
 export const signerPath = (publicKey: Uint8Array): string => SIGNER_PREFIX + bytesToBase64Url(publicKey);
 export const accountPath = (accountId: string): string => ACCOUNT_PREFIX + accountId;
