@@ -69,6 +69,18 @@ export interface DriveResult {
   readonly driverCpuPerPaymentUs: number;
 }
 
+/**
+ * The driver's result from what it printed: its last line, the JSON of a DriveResult.
+ * Node flags given to it (TONGBAO_NODE_FLAGS, e.g. --trace-gc) may print lines of their
+ * own before it.
+ */
+export function driveResultFrom(output: string): DriveResult {
+  const lines = output.split('\n').filter((line) => line.trim() !== '');
+  const last = lines[lines.length - 1];
+  if (last === undefined) throw new Error('the load driver printed no result');
+  return JSON.parse(last) as DriveResult;
+}
+
 /** Written on stderr when the timed window opens. */
 export const TIMED_PHASE_MARKER = '[driver] timed phase starts';
 

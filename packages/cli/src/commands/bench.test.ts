@@ -5,10 +5,13 @@
 // the throughput it reports cannot exceed the rate offered (a warm-up backlog drained in
 // the window once made it); and a warm-up that would leave nothing to time is refused
 // before any network starts. With --spread each wallet pays through its own validator.
+// And that the driver's result is read from its last line, whatever Node printed before.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+
+import { driveResultFrom } from './bench-drive.js';
 
 const MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
 
@@ -69,4 +72,11 @@ test('bench refuses a warm-up as long as the run', { timeout: 30_000 }, async ()
   const run = await bench('--payments', '100', '--warmup', '100');
   assert.equal(run.status, 2);
   assert.match(run.stderr, /--warmup \(100\) must be below --payments \(100\)/);
+});
+
+test("the driver's result is its output's last line, whatever lines Node's flags printed before", () => {
+  const result = { committed: 3 };
+  const output = `[1:0x1]       84 ms: Scavenge 4.1 (4.2) -> 3.5 (5.2) MB, 1.52 / 0.00 ms  allocation failure;\n${JSON.stringify(result)}\n`;
+  assert.deepEqual(driveResultFrom(output), result);
+  assert.throws(() => driveResultFrom('\n'), /printed no result/);
 });

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { initNetwork, loadNodeHome } from '@tongbao/node';
 import { getSuite, type SignatureCheck, type SuiteName } from '@tongbao/protocol';
 import { extraNodeFlags, freePortRange, nodeProcesses } from '../network-process.js';
-import { TIMED_PHASE_MARKER, type DriveResult } from './bench-drive.js';
+import { driveResultFrom, TIMED_PHASE_MARKER } from './bench-drive.js';
 import { readProcessCpu, type ProcessCpu } from '../process-cpu.js';
 import { readGcPauseMs } from '../node-gc.js';
 
@@ -189,7 +189,7 @@ export async function benchCommand(options: BenchOptions): Promise<number> {
     const cpuAtEnd = nodes.map((node) => readProcessCpu(node.pid));
     const gcAtEnd = await Promise.all(nodes.map((node) => readGcPauseMs(node.api)));
     if (code !== 0) throw new Error(`the load driver exited with code ${code}`);
-    const drive = JSON.parse(output) as DriveResult;
+    const drive = driveResultFrom(output);
     const limit = Math.round((verifyPerCore * cores) / options.validators);
     const result = {
       validators: options.validators,
